@@ -1,0 +1,122 @@
+/**
+ * Ingest benchmark over loopback: durable /v1/batch (100-event batches, concurrent connections) and
+ * single /v1/track calls against the real server process, beside the JSON.parse ceiling of the same
+ * payloads on the same machine. `npm run bench`; BENCH_SECONDS (default 10) per scenario,
+ * BENCH_SOAK_SECONDS for an optional long batch run that watches the server's memory.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import autocannon from "autocannon";
+import { openWarehouse } from "../src/warehouse/duckdb.js";
+import { addSource, startServer, tempDir } from "../test/support.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SOAK = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
+const BATCH = 100;
+const run = Date.now().toString(36);
+
+function event(n: number): string {
+  // About 385 bytes, the shape of a typical browser track call.
+  return `{"type":"track","event":"Product Viewed","messageId":"${run}-${n}","anonymousId":"anon-${n % 50000}","userId":${n % 3 === 0 ? `"user-${n % 20000}"` : "null"},"timestamp":"2026-11-23T10:00:00.000Z","properties":{"product_id":"sku-${n % 500}","price":19.9,"currency":"EUR"},"context":{"page":{"url":"https://shop.example/p/${n % 500}?utm_source=google&utm_medium=cpc","referrer":"https://www.google.com/"},"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}}`;
+}
+
+let counter = 0;
+const batchBody = () => {
+  const parts: string[] = [];
+  for (let i = 0; i < BATCH; i++) parts.push(event(counter++));
+  return `{"batch":[${parts.join(",")}]}`;
+};
+
+function jsonParseCeiling(): { eventsPerSecond: number; bodyBytes: number } {
+  const bodies = Array.from({ length: 200 }, () => Buffer.from(batchBody()));
+  let events = 0;
+  const start = process.hrtime.bigint();
+  const until = Date.now() + 3000;
+  while (Date.now() < until) {
+    for (const b of bodies) {
+      JSON.parse(b.toString("utf8"));
+      events += BATCH;
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { eventsPerSecond: events / seconds, bodyBytes: bodies[0]!.length };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function load(url: string, path: string, body: () => string, connections: number, seconds: number, pid: number) {
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMb(pid));
+  }, 250);
+  const result = await autocannon({
+    url: `${url}${path}`,
+    method: "POST",
+    connections,
+    duration: seconds,
+    headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}` },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
+  clearInterval(sampler);
+  const ok = result["2xx"];
+  return {
+    requestsPerSecond: ok / seconds,
+    acknowledged: ok,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    peakRss,
+  };
+}
+
+let writeKey = "";
+
+const tmp = tempDir();
+try {
+  const db = `${tmp.dir}/bench.duckdb`;
+  writeKey = await addSource(db, "bench");
+  const ceiling = jsonParseCeiling();
+  const server = await startServer(db);
+  const pid = server.process.pid!;
+  const batch = await load(server.url, "/v1/batch", batchBody, 50, SECONDS, pid);
+  const single = await load(server.url, "/v1/track", () => event(counter++), 50, SECONDS, pid);
+  const soak = SOAK > 0 ? await load(server.url, "/v1/batch", batchBody, 50, SOAK, pid) : null;
+  const acknowledged = (batch.acknowledged + (soak?.acknowledged ?? 0)) * BATCH + single.acknowledged;
+  const code = await server.stop();
+  const wh = await openWarehouse(db);
+  const [stored] = await wh.query<{ n: number }>("SELECT count(*) AS n FROM events");
+  await wh.close();
+
+  const batchEvents = batch.requestsPerSecond * BATCH;
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const lines = [
+    `machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+    `command: BENCH_SECONDS=${SECONDS}${SOAK ? ` BENCH_SOAK_SECONDS=${SOAK}` : ""} npm run bench`,
+    "",
+    "| scenario | throughput | p50 | p99 | non-2xx | server peak RSS |",
+    "|---|---|---|---|---|---|",
+    `| JSON.parse ceiling, same ${(ceiling.bodyBytes / 1024).toFixed(0)} KB batch bodies | ${fmt(ceiling.eventsPerSecond)} events/s | | | | |`,
+    `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${((100 * batchEvents) / ceiling.eventsPerSecond).toFixed(0)} % of ceiling) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx} | ${batch.peakRss.toFixed(0)} MB |`,
+    `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s | ${single.p50} ms | ${single.p99} ms | ${single.non2xx} | ${single.peakRss.toFixed(0)} MB |`,
+    ...(soak
+      ? [`| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx} | ${soak.peakRss.toFixed(0)} MB |`]
+      : []),
+    "",
+    `events acknowledged: ${fmt(acknowledged)}; stored in the warehouse after SIGTERM: ${fmt(stored!.n)} (stored ≥ acknowledged: an event written but cut off before its answer is kept); server exit code ${code}`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  try {
+    process.stdout.write(`load average after: ${execFileSync("cat", ["/proc/loadavg"]).toString()}`);
+  } catch {}
+} finally {
+  tmp.cleanup();
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}

@@ -1,0 +1,24 @@
+import type { Warehouse } from "../warehouse/warehouse.js";
+import { hashSecret, newSecret } from "./secrets.js";
+
+export const ROLES = ["read", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Creates an API token; the token itself is returned once and only its hash is stored. */
+export async function createToken(wh: Warehouse, name: string, role: Role): Promise<{ id: string; token: string }> {
+  if (!ROLES.includes(role)) throw new Error(`unknown role ${JSON.stringify(role)}; expected read or admin`);
+  const { secret, hash, hint, id } = newSecret("tp_tk");
+  await wh.run(
+    "INSERT INTO api_tokens (id, name, role, token_hash, token_hint, created_at) VALUES ($1, $2, $3, $4, $5, now())",
+    [id, name, role, hash, hint],
+  );
+  return { id, token: secret };
+}
+
+export async function roleForToken(wh: Warehouse, token: string): Promise<Role | null> {
+  const rows = await wh.query<{ role: Role }>(
+    "SELECT role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    [hashSecret(token)],
+  );
+  return rows[0]?.role ?? null;
+}

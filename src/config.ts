@@ -1,0 +1,46 @@
+import type { IngestSettings } from "./ingest/ingestor.js";
+import { parseDuration } from "./util/duration.js";
+
+/** One typed configuration with defaults, overridden from the environment once at start-up. */
+export interface Config {
+  db: string;
+  host: string;
+  port: number;
+  duckdbMemory: string;
+  /** Fastify's logger (request lines) on stderr. */
+  verbose: boolean;
+  ingest: IngestSettings;
+}
+
+export const DEFAULT_DB = "./touchpoint.duckdb";
+
+const list = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function loadConfig(overrides: Partial<Omit<Config, "ingest">> & { ingest?: Partial<IngestSettings> } = {}, env = process.env): Config {
+  const ingest: IngestSettings = {
+    dedupeWindowMs: parseDuration(env.TOUCHPOINT_DEDUPE_WINDOW ?? "24h"),
+    maxEventBytes: 32 * 1024,
+    maxBacklogBytes: Number(env.TOUCHPOINT_MAX_BACKLOG_MB ?? 2048) * 1024 * 1024,
+    maxPendingBytes: Number(env.TOUCHPOINT_MAX_PENDING_MB ?? 64) * 1024 * 1024,
+    segmentMs: parseDuration(env.TOUCHPOINT_LOAD_INTERVAL ?? "500ms"),
+    ownHosts: list(env.TOUCHPOINT_OWN_HOSTS),
+    placeholderIds: list(env.TOUCHPOINT_PLACEHOLDER_IDS),
+    maxUserIdsPerCustomer: Number(env.TOUCHPOINT_MAX_USER_IDS_PER_CUSTOMER ?? 1),
+    ...overrides.ingest,
+  };
+  return {
+    db: overrides.db ?? env.TOUCHPOINT_DB ?? DEFAULT_DB,
+    host: overrides.host ?? env.TOUCHPOINT_HOST ?? "127.0.0.1",
+    port: overrides.port ?? Number(env.TOUCHPOINT_PORT ?? 8080),
+    duckdbMemory: overrides.duckdbMemory ?? env.TOUCHPOINT_DUCKDB_MEMORY ?? "8GB",
+    verbose: overrides.verbose ?? env.TOUCHPOINT_VERBOSE === "1",
+    ingest,
+  };
+}
+
+/** The ingest log lives beside the warehouse file. */
+export const ingestLogDir = (db: string) => `${db}.ingest`;

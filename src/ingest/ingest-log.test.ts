@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { IngestLog, type Segment } from "./ingest-log.js";
+
+const dir = () => mkdtempSync(join(tmpdir(), "ingest-log-"));
+
+test("concurrent appends share a write and are all durable when answered", async () => {
+  const d = dir();
+  const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
+  const sealed: Segment[] = [];
+  log.onSealed = (s) => sealed.push(s);
+  await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(`{"n":${i}}\n`)));
+  await log.seal();
+  assert.equal(sealed.length, 1);
+  const lines = readFileSync(sealed[0]!.path, "utf8").trim().split("\n");
+  assert.equal(lines.length, 100);
+  await log.close();
+  rmSync(d, { recursive: true });
+});
+
+test("on open, loaded segments are removed and a torn last line is cut off", async () => {
+  const d = dir();
+  appendFileSync(join(d, "000000000001.ndjson"), '{"a":1}\n');
+  appendFileSync(join(d, "000000000002.ndjson"), '{"a":2}\n{"a":3}\n{"a":');
+  const { log, unloaded } = await IngestLog.open(d, 1);
+  assert.deepEqual(unloaded.map((s) => s.number), [2]);
+  assert.equal(readFileSync(unloaded[0]!.path, "utf8"), '{"a":2}\n{"a":3}\n');
+  assert.ok(!readdirSync(d).includes("000000000001.ndjson"));
+  // New segments continue the numbering, so a replay never confuses old and new.
+  const sealed: Segment[] = [];
+  log.onSealed = (s) => sealed.push(s);
+  await log.append('{"a":4}\n');
+  await log.seal();
+  assert.equal(sealed[0]!.number, 3);
+  await log.close();
+  rmSync(d, { recursive: true });
+});
+
+test("backlog counts bytes until the loader reports them loaded", async () => {
+  const d = dir();
+  const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
+  let sealed: Segment | undefined;
+  log.onSealed = (s) => {
+    sealed = s;
+  };
+  await log.append("x\n".repeat(10));
+  assert.equal(log.backlogBytes, 20);
+  await log.seal();
+  assert.equal(log.backlogBytes, 20);
+  log.loaded(sealed!);
+  assert.equal(log.backlogBytes, 0);
+  await log.close();
+  rmSync(d, { recursive: true });
+});

@@ -1,0 +1,202 @@
+import { mkdirSync, readdirSync, statSync, unlinkSync, openSync, readSync, closeSync, ftruncateSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface IngestLogOptions {
+  /** Seal the active segment once it holds this many bytes. */
+  segmentBytes?: number;
+  /** Seal the active segment once it is this old and not empty, so events reach the warehouse quickly. */
+  segmentMs?: number;
+}
+
+export interface Segment {
+  number: number;
+  path: string;
+  bytes: number;
+}
+
+const NAME = /^(\d{12})\.ndjson$/;
+const segmentName = (n: number) => `${String(n).padStart(12, "0")}.ndjson`;
+
+/**
+ * The durable edge of ingestion: an append-only log of enriched rows. Concurrent appends are gathered
+ * into one write + fdatasync (group commit) and each caller is answered only after the sync, so an
+ * acknowledged event survives a crash. Sealed segments are handed to the loader, which moves them into
+ * the warehouse in large transactions.
+ */
+export class IngestLog {
+  private fh!: FileHandle;
+  private active!: Segment;
+  private activeSince = 0;
+  private pending: string[] = [];
+  private pendingWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private pendingLength = 0;
+  private flushQueued = false;
+  private io: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private sealedBytes = 0;
+  private readonly segmentBytes: number;
+  private readonly segmentMs: number;
+  onSealed: (segment: Segment) => void = () => undefined;
+
+  private constructor(
+    readonly dir: string,
+    options: IngestLogOptions,
+  ) {
+    this.segmentBytes = options.segmentBytes ?? 32 * 1024 * 1024;
+    this.segmentMs = options.segmentMs ?? 500;
+  }
+
+  /**
+   * Opens the log: segments at or below `loadedUpTo` are already in the warehouse and are removed; the
+   * others are returned for loading (a torn last line, never acknowledged, is cut off first).
+   */
+  static async open(
+    dir: string,
+    loadedUpTo: number,
+    options: IngestLogOptions = {},
+  ): Promise<{ log: IngestLog; unloaded: Segment[] }> {
+    mkdirSync(dir, { recursive: true });
+    const unloaded: Segment[] = [];
+    let last = loadedUpTo;
+    for (const name of readdirSync(dir).sort()) {
+      const m = NAME.exec(name);
+      if (!m) continue;
+      const n = Number(m[1]);
+      const path = join(dir, name);
+      last = Math.max(last, n);
+      if (n <= loadedUpTo) {
+        unlinkSync(path);
+        continue;
+      }
+      const bytes = cutTornTail(path);
+      if (bytes === 0) unlinkSync(path);
+      else unloaded.push({ number: n, path, bytes });
+    }
+    const log = new IngestLog(dir, options);
+    for (const s of unloaded) log.sealedBytes += s.bytes;
+    await log.openSegment(last + 1);
+    log.timer = setInterval(() => log.sealIfOld(), Math.max(50, Math.floor(log.segmentMs / 2)));
+    log.timer.unref();
+    return { log, unloaded };
+  }
+
+  /** Bytes accepted but not yet in the warehouse: the backlog that back-pressure watches. */
+  get backlogBytes(): number {
+    return this.sealedBytes + this.active.bytes + this.pendingLength;
+  }
+
+  /** Bytes waiting in memory for the next write. */
+  get pendingBytes(): number {
+    return this.pendingLength;
+  }
+
+  /** Appends newline-terminated lines; resolves once they are on disk. */
+  append(lines: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("the ingest log is closed"));
+    if (lines.length === 0) return Promise.resolve();
+    this.pending.push(lines);
+    this.pendingLength += lines.length;
+    const done = new Promise<void>((resolve, reject) => this.pendingWaiters.push({ resolve, reject }));
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.io = this.io.then(() => this.flush());
+    }
+    return done;
+  }
+
+  /** Seals the active segment now (if not empty), e.g. before shutdown or when a test wants to read. */
+  seal(): Promise<void> {
+    this.io = this.io.then(() => this.rotate());
+    return this.io;
+  }
+
+  /** Called by the loader once a sealed segment is in the warehouse. */
+  loaded(segment: Segment): void {
+    this.sealedBytes -= segment.bytes;
+    try {
+      unlinkSync(segment.path);
+    } catch {
+      // Already gone: open() removes loaded segments too.
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.seal();
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.io;
+    await this.fh.close();
+    if (this.active.bytes === 0) unlinkSync(this.active.path);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    const waiters = this.pendingWaiters;
+    this.pending = [];
+    this.pendingWaiters = [];
+    this.pendingLength = 0;
+    try {
+      const buf = Buffer.from(data, "utf8");
+      await this.fh.write(buf, 0, buf.length, this.active.bytes);
+      await this.fh.datasync();
+      this.active.bytes += buf.length;
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      // The caller sees a failure and retries; a partial write is cut off at the next open.
+      for (const w of waiters) w.reject(err as Error);
+      return;
+    }
+    if (this.active.bytes >= this.segmentBytes) await this.rotate();
+  }
+
+  private sealIfOld(): void {
+    if (this.closed || this.active.bytes === 0) return;
+    if (Date.now() - this.activeSince >= this.segmentMs) void this.seal().catch(() => undefined);
+  }
+
+  private async rotate(): Promise<void> {
+    if (this.active.bytes === 0) return;
+    const sealed = this.active;
+    await this.fh.close();
+    this.sealedBytes += sealed.bytes;
+    await this.openSegment(sealed.number + 1);
+    this.onSealed(sealed);
+  }
+
+  private async openSegment(n: number): Promise<void> {
+    const path = join(this.dir, segmentName(n));
+    this.fh = await open(path, "w");
+    this.active = { number: n, path, bytes: 0 };
+    this.activeSince = Date.now();
+  }
+}
+
+/** Truncates a segment after its last newline; returns its new size. */
+function cutTornTail(path: string): number {
+  const size = statSync(path).size;
+  if (size === 0) return 0;
+  const fd = openSync(path, "r+");
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(fd, chunk, 0, end - start, start);
+      const i = chunk.subarray(0, n).lastIndexOf(10);
+      if (i >= 0) {
+        const keep = start + i + 1;
+        if (keep !== size) ftruncateSync(fd, keep);
+        return keep;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}

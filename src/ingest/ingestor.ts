@@ -1,0 +1,179 @@
+import { IdentityGraph } from "../identity/identity-graph.js";
+import { sourceForKey } from "../sources/sources.js";
+import type { DecidedLink, IdentityDecision, LinkCandidate, Warehouse } from "../warehouse/warehouse.js";
+import { IngestLog } from "./ingest-log.js";
+import { Loader } from "./loader.js";
+import type { MessageType, RejectedItem } from "./messages.js";
+import { deadLetter, type PipelineContext, processMessages, type SourceInfo } from "./pipeline.js";
+
+export interface IngestSettings {
+  dedupeWindowMs: number;
+  maxEventBytes: number;
+  /** Answer 503 once this many accepted bytes wait for the warehouse (disk backlog). */
+  maxBacklogBytes: number;
+  /** Answer 503 once this many bytes wait in memory for the disk. */
+  maxPendingBytes: number;
+  segmentMs: number;
+  ownHosts: string[];
+  placeholderIds: string[];
+  maxUserIdsPerCustomer: number;
+}
+
+export class OverloadedError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super("the server is busy writing what it has accepted; retry later");
+  }
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  rejected: RejectedItem[];
+}
+
+type Logger = { info(msg: string): void; error(msg: string): void };
+
+/** The ingestion path: write keys → validation and enrichment → durable log → warehouse. */
+export class Ingestor {
+  private keyCache = new Map<string, { source: SourceInfo | null; expires: number }>();
+  private graph!: IdentityGraph;
+
+  private constructor(
+    private readonly wh: Warehouse,
+    private readonly log: IngestLog,
+    private readonly settings: IngestSettings,
+    private readonly logger: Logger,
+    private loader?: Loader,
+  ) {}
+
+  static async start(wh: Warehouse, logDir: string, settings: IngestSettings, logger: Logger): Promise<Ingestor> {
+    const { log, unloaded } = await IngestLog.open(logDir, await wh.lastLoadedSegment(), {
+      segmentMs: settings.segmentMs,
+    });
+    const ingestor = new Ingestor(wh, log, settings, logger);
+    await ingestor.rebuildIdentity();
+    const loader = new Loader(wh, log, {
+      dedupeWindowMs: settings.dedupeWindowMs,
+      decideLinks: (c) => ingestor.decideLinks(c),
+      onError: (segment, err) => {
+        logger.error(`loading ingest segment ${segment.number} failed (will retry): ${err.message}`);
+        // The failed transaction may have advanced the in-memory graph; start again from the warehouse.
+        void ingestor.rebuildIdentity().catch(() => undefined);
+      },
+    });
+    ingestor.loader = loader;
+    log.onSealed = (segment) => loader.enqueue(segment);
+    if (unloaded.length > 0) {
+      logger.info(`replaying ${unloaded.length} ingest segment(s) left by the previous run`);
+      for (const s of unloaded) loader.enqueue(s);
+      await loader.idle();
+    }
+    return ingestor;
+  }
+
+  get totals() {
+    return this.loader!.totals;
+  }
+
+  /** The source a write key belongs to, cached briefly so the hot path does not query per request. */
+  async authenticate(writeKey: string): Promise<SourceInfo | null> {
+    const now = Date.now();
+    const hit = this.keyCache.get(writeKey);
+    if (hit && hit.expires > now) return hit.source;
+    const source = await sourceForKey(this.wh, writeKey);
+    if (this.keyCache.size > 10_000) this.keyCache.clear();
+    this.keyCache.set(writeKey, { source, expires: now + (source ? 30_000 : 2_000) });
+    return source;
+  }
+
+  forgetKeys(): void {
+    this.keyCache.clear();
+  }
+
+  /** Throws OverloadedError when accepting more would grow memory or the backlog without bound. */
+  checkCapacity(): void {
+    if (this.log.pendingBytes > this.settings.maxPendingBytes) throw new OverloadedError(1);
+    if (this.log.backlogBytes > this.settings.maxBacklogBytes) throw new OverloadedError(5);
+  }
+
+  /** Resolves once the accepted messages are durable (fsynced); rejected ones are dead-lettered too. */
+  async ingest(
+    messages: readonly unknown[],
+    impliedType: MessageType | null,
+    source: SourceInfo,
+    options: { sentAt?: number | null; receivedAt?: number; messageIdFor?: (index: number) => string } = {},
+  ): Promise<IngestOutcome> {
+    this.checkCapacity();
+    const ctx: PipelineContext = {
+      source,
+      receivedAt: options.receivedAt ?? Date.now(),
+      sentAt: options.sentAt ?? null,
+      ownHosts: this.settings.ownHosts,
+      placeholderIds: this.settings.placeholderIds,
+      maxEventBytes: this.settings.maxEventBytes,
+      messageIdFor: options.messageIdFor,
+    };
+    const result = processMessages(messages, impliedType, ctx);
+    await this.log.append(result.lines);
+    return { accepted: result.accepted, rejected: result.rejected };
+  }
+
+  /** Dead-letters input that never became a message (an import line that is not JSON). */
+  async reject(items: { raw: string; field: string | null; reason: string }[], source: SourceInfo): Promise<void> {
+    const ctx = { receivedAt: Date.now(), source };
+    await this.log.append(items.map((i) => deadLetter(i.raw, i.field, i.reason, ctx)).join(""));
+  }
+
+  /** Seals what was written and waits until it is in the warehouse (for tests, imports and shutdown). */
+  async flush(): Promise<void> {
+    await this.log.seal();
+    await this.loader!.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+    await this.loader!.idle();
+  }
+
+  private async rebuildIdentity(): Promise<void> {
+    const graph = new IdentityGraph({
+      maxUserIdsPerCustomer: this.settings.maxUserIdsPerCustomer,
+      blockList: this.settings.placeholderIds,
+    });
+    const links = await this.wh.query<{
+      link_kind: "identify" | "alias";
+      from_kind: "user" | "anonymous";
+      from_id: string;
+      to_kind: "user" | "anonymous";
+      to_id: string;
+      seen_at: number;
+    }>(
+      `SELECT link_kind, from_kind, from_id, to_kind, to_id, ${this.wh.dialect.toEpochMs("seen_at")} AS seen_at
+       FROM identity_links ORDER BY seq`,
+    );
+    for (const l of links) {
+      graph.link({
+        from: { kind: l.from_kind, id: l.from_id },
+        to: { kind: l.to_kind, id: l.to_id },
+        kind: l.link_kind,
+        seenAt: l.seen_at,
+      });
+    }
+    this.graph = graph;
+  }
+
+  private decideLinks(candidates: LinkCandidate[]): IdentityDecision {
+    const links: DecidedLink[] = [];
+    const changes = new Map<string, IdentityDecision["changes"][number]>();
+    for (const c of candidates) {
+      const r = this.graph.link({
+        from: { kind: c.fromKind, id: c.fromId },
+        to: { kind: c.toKind, id: c.toId },
+        kind: c.linkKind,
+        seenAt: c.seenAt,
+      });
+      links.push({ ...c, status: r.status, reason: r.status === "refused" ? r.reason : null });
+      if (r.status === "linked") for (const ch of r.changes) changes.set(`${ch.kind}:${ch.id}`, ch);
+    }
+    return { links, changes: [...changes.values()] };
+  }
+}

@@ -1,0 +1,11 @@
+import { assertPlainName, assertPlainPath, type Dialect } from "./dialect.js";
+
+export const duckdbDialect: Dialect = {
+  name: "duckdb",
+  ident: (name) => `"${assertPlainName(name)}"`,
+  param: (n) => `$${n}`,
+  fromEpochMs: (expr) => `epoch_ms(${expr})`,
+  toEpochMs: (expr) => `epoch_ms(${expr})`,
+  jsonText: (column, path) => `json_extract_string(${assertPlainName(column)}, '$.${assertPlainPath(path)}')`,
+  timeBucket: (unit, expr) => `date_trunc('${unit}', ${expr})`,
+};

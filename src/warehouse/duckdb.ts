@@ -1,0 +1,274 @@
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBValue,
+  listValue,
+  type DuckDBMaterializedResult,
+} from "@duckdb/node-api";
+import { duckdbDialect } from "./duckdb-dialect.js";
+import { migrate } from "./migrations.js";
+import type {
+  IdentityDecision,
+  LinkCandidate,
+  Queryable,
+  Row,
+  SegmentLoadResult,
+  SqlValue,
+  Warehouse,
+} from "./warehouse.js";
+
+export interface DuckDBOptions {
+  /** DuckDB memory_limit, e.g. "8GB": explicit, instead of DuckDB's 80 %-of-RAM default. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export class WarehouseLockedError extends Error {}
+
+/** Columns of an ingest-log line, as the loader reads them (see ingest/event-row.ts). */
+const LOG_COLUMNS = `{
+  kind: 'VARCHAR', message_id: 'VARCHAR', type: 'VARCHAR', event: 'VARCHAR', anonymous_id: 'VARCHAR',
+  user_id: 'VARCHAR', group_id: 'VARCHAR', previous_id: 'VARCHAR', ts: 'BIGINT', sent_at: 'BIGINT',
+  received_at: 'BIGINT', source: 'VARCHAR', channel: 'VARCHAR', utm_source: 'VARCHAR', utm_medium: 'VARCHAR',
+  utm_campaign: 'VARCHAR', utm_term: 'VARCHAR', utm_content: 'VARCHAR', referrer: 'VARCHAR', url: 'VARCHAR',
+  device_type: 'VARCHAR', is_bot: 'BOOLEAN', revenue: 'DOUBLE', currency: 'VARCHAR', properties: 'JSON',
+  traits: 'JSON', context: 'JSON', reason: 'VARCHAR', field: 'VARCHAR', payload: 'VARCHAR'
+}`;
+
+function toDuck(value: SqlValue): DuckDBValue {
+  if (Array.isArray(value)) return listValue(value as string[]);
+  return value as DuckDBValue;
+}
+
+function fromDuck(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  return value;
+}
+
+class Connection implements Queryable {
+  // DuckDB runs one statement at a time per connection; a queue keeps callers from interleaving.
+  private tail: Promise<unknown> = Promise.resolve();
+  constructor(readonly raw: DuckDBConnection) {}
+
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const reader = await this.raw.runAndReadAll(sql, params.map(toDuck));
+    return reader.getRowObjectsJS().map((row) => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(row)) out[k] = fromDuck(v);
+      return out as T;
+    });
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const result: DuckDBMaterializedResult = await this.raw.run(sql, params.map(toDuck));
+    return Number(result.rowsChanged);
+  }
+}
+
+export class DuckDBWarehouse implements Warehouse {
+  readonly dialect = duckdbDialect;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: Connection,
+    private readonly reader: Connection,
+  ) {}
+
+  static async open(path: string, options: DuckDBOptions = {}): Promise<DuckDBWarehouse> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, {
+        memory_limit: options.memoryLimit ?? "8GB",
+        ...(options.threads ? { threads: String(options.threads) } : {}),
+      });
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/lock/i.test(message)) {
+        throw new WarehouseLockedError(
+          `the warehouse ${path} is in use by another process (a running \`touchpoint serve\`?); stop it or use its HTTP API`,
+        );
+      }
+      throw new Error(`cannot open the warehouse ${path}: ${message}`);
+    }
+    const wh = new DuckDBWarehouse(
+      instance,
+      new Connection(await instance.connect()),
+      new Connection(await instance.connect()),
+    );
+    await migrate(wh);
+    return wh;
+  }
+
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.reader.serial(() => this.reader.query<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.writer.serial(() => this.writer.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.writer.serial(async () => {
+      await this.writer.run("BEGIN TRANSACTION");
+      try {
+        const result = await fn(this.writer);
+        await this.writer.run("COMMIT");
+        return result;
+      } catch (err) {
+        await this.writer.run("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async lastLoadedSegment(): Promise<number> {
+    const rows = await this.query<{ value: number }>(
+      "SELECT value FROM ingest_state WHERE key = 'loaded_segment'",
+    );
+    return rows[0]?.value ?? 0;
+  }
+
+  loadSegment(
+    file: string,
+    segment: number,
+    dedupeSinceMs: number,
+    decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+  ): Promise<SegmentLoadResult> {
+    return this.transaction(async (tx) => {
+      await tx.run(
+        `CREATE OR REPLACE TEMP TABLE ingest_batch AS
+         SELECT * FROM read_json($1, format = 'newline_delimited', columns = ${LOG_COLUMNS})`,
+        [file],
+      );
+      const [{ n: eventRows } = { n: 0 }] = await tx.query<{ n: number }>(
+        "SELECT count(*) AS n FROM ingest_batch WHERE kind = 'event'",
+      );
+      const events = await tx.run(
+        `INSERT INTO events
+         SELECT message_id, type, event, anonymous_id, user_id, group_id, previous_id, epoch_ms(ts),
+                epoch_ms(sent_at), epoch_ms(received_at), source, channel, utm_source, utm_medium, utm_campaign,
+                utm_term, utm_content, referrer, url, device_type, coalesce(is_bot, false), revenue, currency,
+                properties, traits, context
+         FROM (SELECT * FROM ingest_batch WHERE kind = 'event'
+               QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY received_at) = 1) b
+         WHERE NOT EXISTS (SELECT 1 FROM events e
+                           WHERE e.received_at >= epoch_ms($1) AND e.message_id = b.message_id)`,
+        [dedupeSinceMs],
+      );
+      const rejected = await tx.run(
+        `INSERT INTO rejected_events
+         SELECT epoch_ms(received_at), source, reason, field, message_id, anonymous_id, user_id, payload
+         FROM ingest_batch WHERE kind = 'rejected'`,
+      );
+      const links = await this.loadLinks(tx, decideLinks);
+      await tx.run(
+        `INSERT OR REPLACE INTO ingest_state VALUES ('loaded_segment', $1)`,
+        [segment],
+      );
+      return { events, duplicates: eventRows - events, rejected, links };
+    });
+  }
+
+  private async loadLinks(
+    tx: Queryable,
+    decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+  ): Promise<number> {
+    // One candidate per distinct pair, first sighting first; pairs decided in an earlier batch are skipped.
+    const rows = await tx.query<{
+      link_kind: "identify" | "alias";
+      from_kind: "user" | "anonymous";
+      from_id: string;
+      to_id: string;
+      seen_at: number;
+      message_id: string;
+    }>(
+      `WITH c AS (
+         SELECT 'identify' AS link_kind, 'anonymous' AS from_kind, anonymous_id AS from_id, user_id AS to_id,
+                ts, message_id
+         FROM ingest_batch WHERE kind = 'event' AND anonymous_id IS NOT NULL AND user_id IS NOT NULL
+         UNION ALL
+         SELECT 'alias', CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.user_id = b.previous_id)
+                              THEN 'user' ELSE 'anonymous' END,
+                previous_id, user_id, ts, message_id
+         FROM ingest_batch b WHERE kind = 'event' AND type = 'alias' AND previous_id IS NOT NULL
+               AND user_id IS NOT NULL
+       ),
+       d AS (SELECT link_kind, from_kind, from_id, to_id, min(ts) AS seen_at, arg_min(message_id, ts) AS message_id
+             FROM c GROUP BY ALL)
+       SELECT d.* FROM d
+       WHERE NOT EXISTS (SELECT 1 FROM identity_links l
+                         WHERE l.from_kind = d.from_kind AND l.from_id = d.from_id
+                           AND l.to_kind = 'user' AND l.to_id = d.to_id AND l.link_kind = d.link_kind)
+       ORDER BY seen_at, message_id`,
+    );
+    if (rows.length === 0) return 0;
+    const decision = decideLinks(
+      rows.map((r) => ({
+        linkKind: r.link_kind,
+        fromKind: r.from_kind,
+        fromId: r.from_id,
+        toKind: "user",
+        toId: r.to_id,
+        seenAt: r.seen_at,
+        messageId: r.message_id,
+      })),
+    );
+    const [{ seq } = { seq: 0 }] = await tx.query<{ seq: number }>(
+      "SELECT coalesce(max(seq), 0) AS seq FROM identity_links",
+    );
+    const l = decision.links;
+    await tx.run(
+      `INSERT INTO identity_links
+       SELECT $1 + generate_subscripts($2::VARCHAR[], 1), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]),
+              unnest($4::VARCHAR[]), unnest($5::VARCHAR[]), unnest($6::VARCHAR[]),
+              epoch_ms(unnest($7::VARCHAR[])::BIGINT), unnest($8::VARCHAR[]), unnest($9::VARCHAR[]),
+              nullif(unnest($10::VARCHAR[]), '')`,
+      [
+        seq,
+        l.map((x) => x.linkKind),
+        l.map((x) => x.fromKind),
+        l.map((x) => x.fromId),
+        l.map((x) => x.toKind),
+        l.map((x) => x.toId),
+        l.map((x) => String(x.seenAt)),
+        l.map((x) => x.messageId),
+        l.map((x) => x.status),
+        l.map((x) => x.reason ?? ""),
+      ],
+    );
+    const c = decision.changes;
+    if (c.length > 0) {
+      await tx.run(
+        `INSERT OR REPLACE INTO customer_map
+         SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[])`,
+        [c.map((x) => x.kind), c.map((x) => x.id), c.map((x) => x.customerId)],
+      );
+    }
+    return l.length;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writer.serial(async () => undefined);
+    await this.reader.serial(async () => undefined);
+    this.writer.raw.closeSync();
+    this.reader.raw.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export function openWarehouse(path: string, options?: DuckDBOptions): Promise<Warehouse> {
+  return DuckDBWarehouse.open(path, options);
+}

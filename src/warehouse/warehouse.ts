@@ -1,0 +1,60 @@
+import type { Dialect } from "./dialect.js";
+
+export type SqlValue = string | number | boolean | bigint | null | readonly string[];
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+/** A candidate identity link found in a loaded batch, before the identity graph decides on it. */
+export interface LinkCandidate {
+  linkKind: "identify" | "alias";
+  fromKind: "user" | "anonymous";
+  fromId: string;
+  toKind: "user" | "anonymous";
+  toId: string;
+  seenAt: number;
+  messageId: string;
+}
+
+export interface DecidedLink extends LinkCandidate {
+  status: "linked" | "unchanged" | "refused";
+  reason: string | null;
+}
+
+export interface IdentityDecision {
+  links: DecidedLink[];
+  /** New values of customer_map rows. */
+  changes: { kind: "user" | "anonymous"; id: string; customerId: string }[];
+}
+
+export interface SegmentLoadResult {
+  events: number;
+  duplicates: number;
+  rejected: number;
+  links: number;
+}
+
+export interface Warehouse extends Queryable {
+  readonly dialect: Dialect;
+  /** Runs `fn` in one transaction on the write connection; rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Loads one sealed ingest-log segment (NDJSON of enriched rows) in one transaction: events deduplicated
+   * by message id against each other and against events received since `dedupeSinceMs`, rejected rows into
+   * the dead-letter table, identity links decided by `decideLinks`, and the segment number recorded so a
+   * replay after a crash loads it once.
+   */
+  loadSegment(
+    file: string,
+    segment: number,
+    dedupeSinceMs: number,
+    decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+  ): Promise<SegmentLoadResult>;
+  /** The highest segment number loaded so far (0 when none). */
+  lastLoadedSegment(): Promise<number>;
+  close(): Promise<void>;
+}
