@@ -48,7 +48,14 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-async function load(url: string, path: string, body: () => string, connections: number, seconds: number, pid: number) {
+async function load(
+  url: string,
+  path: string,
+  body: () => string,
+  connections: number,
+  seconds: number,
+  pid: number,
+) {
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, rssMb(pid));
@@ -58,7 +65,10 @@ async function load(url: string, path: string, body: () => string, connections: 
     method: "POST",
     connections,
     duration: seconds,
-    headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}` },
+    headers: {
+      "content-type": "application/json",
+      authorization: `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`,
+    },
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   clearInterval(sampler);
@@ -104,7 +114,9 @@ try {
     `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${((100 * batchEvents) / ceiling.eventsPerSecond).toFixed(0)} % of ceiling) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx} | ${batch.peakRss.toFixed(0)} MB |`,
     `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s | ${single.p50} ms | ${single.p99} ms | ${single.non2xx} | ${single.peakRss.toFixed(0)} MB |`,
     ...(soak
-      ? [`| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx} | ${soak.peakRss.toFixed(0)} MB |`]
+      ? [
+          `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx} | ${soak.peakRss.toFixed(0)} MB |`,
+        ]
       : []),
     "",
     `events acknowledged: ${fmt(acknowledged)}; stored in the warehouse after SIGTERM: ${fmt(stored!.n)} (stored ≥ acknowledged: an event written but cut off before its answer is kept); server exit code ${code}`,

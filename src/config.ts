@@ -20,7 +20,10 @@ const list = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export function loadConfig(overrides: Partial<Omit<Config, "ingest">> & { ingest?: Partial<IngestSettings> } = {}, env = process.env): Config {
+export function loadConfig(
+  overrides: Partial<Omit<Config, "ingest">> & { ingest?: Partial<IngestSettings> } = {},
+  env = process.env,
+): Config {
   const ingest: IngestSettings = {
     dedupeWindowMs: parseDuration(env.TOUCHPOINT_DEDUPE_WINDOW ?? "24h"),
     maxEventBytes: 32 * 1024,

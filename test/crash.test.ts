@@ -52,8 +52,11 @@ test("SIGKILL while clients send: every acknowledged message is present exactly 
   // After restart a client retries what was not acknowledged, and also repeats some that were.
   const restarted = await startServer(db);
   for (const batch of unacknowledged) assert.equal(await send(restarted.url, writeKey, batch), 200);
-  const again = acknowledged.slice(0, 500).map((id) => ({ type: "track", event: "Crash Test", anonymousId: "a1", messageId: id }));
-  for (let i = 0; i < again.length; i += 100) assert.equal(await send(restarted.url, writeKey, again.slice(i, i + 100)), 200);
+  const again = acknowledged
+    .slice(0, 500)
+    .map((id) => ({ type: "track", event: "Crash Test", anonymousId: "a1", messageId: id }));
+  for (let i = 0; i < again.length; i += 100)
+    assert.equal(await send(restarted.url, writeKey, again.slice(i, i + 100)), 200);
   assert.equal(await restarted.stop(), 0);
 
   const wh = await openWarehouse(db);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Analytics } from "@segment/analytics-node";
 import RudderAnalytics from "@rudderstack/rudder-sdk-node";
+import { Analytics } from "@segment/analytics-node";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import { addSource, type RunningServer, startServer, tempDir } from "./support.js";
 
@@ -30,28 +30,65 @@ test("@segment/analytics-node and @rudderstack/rudder-sdk-node deliver every mes
     const anon = `anon-${i}`;
     const user = `user-${i}`;
     const id = (k: string) => `m-${i}-${k}`;
-    analytics.page({ anonymousId: anon, name: "Home", messageId: id("page"), context: { page: { url: "https://shop.example/?utm_source=google&utm_medium=cpc" } } as never });
-    analytics.track({ anonymousId: anon, event: "Product Viewed", messageId: id("view"), properties: { product_id: `p${i % 7}` } });
-    analytics.identify({ anonymousId: anon, userId: user, messageId: id("identify"), traits: { email: `c${i}@example.com` } });
-    analytics.track({ userId: user, event: "Order Completed", messageId: id("order"), properties: { revenue: 10 + (i % 5), currency: "eur" } });
+    analytics.page({
+      anonymousId: anon,
+      name: "Home",
+      messageId: id("page"),
+      context: { page: { url: "https://shop.example/?utm_source=google&utm_medium=cpc" } } as never,
+    });
+    analytics.track({
+      anonymousId: anon,
+      event: "Product Viewed",
+      messageId: id("view"),
+      properties: { product_id: `p${i % 7}` },
+    });
+    analytics.identify({
+      anonymousId: anon,
+      userId: user,
+      messageId: id("identify"),
+      traits: { email: `c${i}@example.com` },
+    });
+    analytics.track({
+      userId: user,
+      event: "Order Completed",
+      messageId: id("order"),
+      properties: { revenue: 10 + (i % 5), currency: "eur" },
+    });
     if (i % 10 === 0) {
       // A user-id change: later events come under the new id and still belong to the same customer.
       analytics.alias({ previousId: user, userId: `${user}-new`, messageId: id("alias") });
     } else {
       analytics.track({ userId: user, event: "Email Opened", messageId: id("email"), properties: {} });
     }
-    for (const k of ["page", "view", "identify", "order", i % 10 === 0 ? "alias" : "email"]) expected.set(id(k), user);
+    for (const k of ["page", "view", "identify", "order", i % 10 === 0 ? "alias" : "email"])
+      expected.set(id(k), user);
   }
   await analytics.closeAndFlush({ timeout: 60_000 });
   assert.deepEqual(errors, []);
 
   // RudderStack's client gzips its batches and sends originalTimestamp + sentAt.
   const rudder = new RudderAnalytics(writeKey, { dataPlaneUrl: server.url, flushAt: 20, logLevel: "error" });
+  // Its flush() settles before batches already on the wire: wait for each message's own callback.
+  const delivered: Promise<void>[] = [];
   for (let i = 0; i < 100; i++) {
-    rudder.track({ anonymousId: `r-anon-${i}`, event: "Product Viewed", properties: { n: i }, messageId: `r-${i}` } as never);
+    delivered.push(
+      new Promise((resolve, reject) =>
+        rudder.track(
+          {
+            anonymousId: `r-anon-${i}`,
+            event: "Product Viewed",
+            properties: { n: i },
+            messageId: `r-${i}`,
+          } as never,
+          // The typings declare no argument; at run time the callback receives the delivery error.
+          ((err?: unknown) => (err ? reject(new Error(String(err))) : resolve())) as () => void,
+        ),
+      ),
+    );
     expected.set(`r-${i}`, `r-anon-${i}`);
   }
   await rudder.flush();
+  await Promise.all(delivered);
 
   assert.equal(await server.stop(), 0, `clean exit on SIGTERM:\n${server.output()}`);
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { gzipSync } from "node:zlib";
 import { after, before, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
+import { createToken } from "../src/access/tokens.js";
 import { ingestLogDir, loadConfig } from "../src/config.js";
 import { Ingestor } from "../src/ingest/ingestor.js";
 import { buildApp } from "../src/server/app.js";
 import { createSource } from "../src/sources/sources.js";
-import { createToken } from "../src/access/tokens.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import type { Warehouse } from "../src/warehouse/warehouse.js";
 import { basicAuth, tempDir } from "./support.js";
@@ -33,7 +33,11 @@ after(async () => {
   tmp.cleanup();
 });
 
-const post = (url: string, payload: unknown, headers: Record<string, string> = { authorization: basicAuth(key) }) =>
+const post = (
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = { authorization: basicAuth(key) },
+) =>
   app.inject({
     method: "POST",
     url,
@@ -41,7 +45,12 @@ const post = (url: string, payload: unknown, headers: Record<string, string> = {
     payload: typeof payload === "string" || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
   });
 
-const track = (extra: object = {}) => ({ type: "track", event: "Product Viewed", anonymousId: "a1", ...extra });
+const track = (extra: object = {}) => ({
+  type: "track",
+  event: "Product Viewed",
+  anonymousId: "a1",
+  ...extra,
+});
 
 test("a valid track call is accepted", async () => {
   const res = await post("/v1/track", { event: "Signed Up", userId: "u1", messageId: "ok-1" });
@@ -74,7 +83,9 @@ test("an event over 32 KB or a batch over 500 KB is a 413", async () => {
   const big = await post("/v1/track", track({ properties: { blob: "x".repeat(33 * 1024) } }));
   assert.equal(big.statusCode, 413);
   assert.match(big.json().message, /32 KB limit/);
-  const batch = Array.from({ length: 30 }, (_, i) => track({ messageId: `big-${i}`, properties: { blob: "y".repeat(20 * 1024) } }));
+  const batch = Array.from({ length: 30 }, (_, i) =>
+    track({ messageId: `big-${i}`, properties: { blob: "y".repeat(20 * 1024) } }),
+  );
   const res = await post("/v1/batch", { batch });
   assert.equal(res.statusCode, 413);
   assert.match(res.json().message, /500 KB limit/);
@@ -119,11 +130,20 @@ test("a batch keeps its valid events and names each rejected one's field", async
   const dead = await wh.query<{ message_id: string; field: string; reason: string }>(
     "SELECT message_id, field, reason FROM rejected_events WHERE message_id IN ('bad-type', 'bad-ts') ORDER BY message_id",
   );
-  assert.deepEqual(dead.map((d) => [d.message_id, d.field]), [["bad-ts", "timestamp"], ["bad-type", "type"]]);
+  assert.deepEqual(
+    dead.map((d) => [d.message_id, d.field]),
+    [
+      ["bad-ts", "timestamp"],
+      ["bad-type", "type"],
+    ],
+  );
   const kept = await wh.query<{ message_id: string; user_id: string | null }>(
     "SELECT message_id, user_id FROM events WHERE message_id LIKE 'mixed-ok-%' ORDER BY message_id",
   );
-  assert.deepEqual(kept, [{ message_id: "mixed-ok-1", user_id: null }, { message_id: "mixed-ok-2", user_id: "42" }]);
+  assert.deepEqual(kept, [
+    { message_id: "mixed-ok-1", user_id: null },
+    { message_id: "mixed-ok-2", user_id: "42" },
+  ]);
 });
 
 test("a single call with an invalid event is a 400 naming the field, and is dead-lettered", async () => {
@@ -137,10 +157,16 @@ test("a single call with an invalid event is a 400 naming the field, and is dead
 
 test("retries with the same messageId are stored once", async () => {
   for (let i = 0; i < 3; i++) {
-    assert.equal((await post("/v1/batch", { batch: [track({ messageId: "retry-1" }), track({ messageId: "retry-1" })] })).statusCode, 200);
+    assert.equal(
+      (await post("/v1/batch", { batch: [track({ messageId: "retry-1" }), track({ messageId: "retry-1" })] }))
+        .statusCode,
+      200,
+    );
     await ingestor.flush();
   }
-  const [row] = await wh.query<{ n: number }>("SELECT count(*) AS n FROM events WHERE message_id = 'retry-1'");
+  const [row] = await wh.query<{ n: number }>(
+    "SELECT count(*) AS n FROM events WHERE message_id = 'retry-1'",
+  );
   assert.equal(row!.n, 1);
 });
 
@@ -161,7 +187,11 @@ test("CORS is answered on /v1/* only", async () => {
   });
   assert.equal(preflight.statusCode, 204);
   assert.equal(preflight.headers["access-control-allow-origin"], "https://shop.example");
-  const other = await app.inject({ method: "GET", url: "/health", headers: { origin: "https://shop.example" } });
+  const other = await app.inject({
+    method: "GET",
+    url: "/health",
+    headers: { origin: "https://shop.example" },
+  });
   assert.equal(other.headers["access-control-allow-origin"], undefined);
 });
 
@@ -170,10 +200,22 @@ test("everything but /v1/* and /health needs a token; the OpenAPI description is
   const anonymous = await app.inject({ method: "GET", url: "/openapi.json" });
   assert.equal(anonymous.statusCode, 401);
   const { token } = await createToken(wh, "test", "read");
-  const doc = await app.inject({ method: "GET", url: "/openapi.json", headers: { authorization: `Bearer ${token}` } });
+  const doc = await app.inject({
+    method: "GET",
+    url: "/openapi.json",
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(doc.statusCode, 200);
   const paths = Object.keys(doc.json().paths);
-  for (const p of ["/v1/track", "/v1/identify", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias", "/v1/batch"]) {
+  for (const p of [
+    "/v1/track",
+    "/v1/identify",
+    "/v1/page",
+    "/v1/screen",
+    "/v1/group",
+    "/v1/alias",
+    "/v1/batch",
+  ]) {
     assert.ok(paths.includes(p), `${p} documented`);
   }
 });

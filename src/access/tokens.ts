@@ -5,7 +5,11 @@ export const ROLES = ["read", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Creates an API token; the token itself is returned once and only its hash is stored. */
-export async function createToken(wh: Warehouse, name: string, role: Role): Promise<{ id: string; token: string }> {
+export async function createToken(
+  wh: Warehouse,
+  name: string,
+  role: Role,
+): Promise<{ id: string; token: string }> {
   if (!ROLES.includes(role)) throw new Error(`unknown role ${JSON.stringify(role)}; expected read or admin`);
   const { secret, hash, hint, id } = newSecret("tp_tk");
   await wh.run(

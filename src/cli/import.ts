@@ -31,7 +31,8 @@ export async function importFile(file: string, options: ImportOptions): Promise<
     throw new CliError(`cannot read ${file}: no such file`);
   }
   const format = options.format ?? (/\.csv$/i.test(file) ? "csv" : "ndjson");
-  if (format !== "csv" && format !== "ndjson") throw new CliError(`unknown format ${JSON.stringify(format)}; use ndjson or csv`);
+  if (format !== "csv" && format !== "ndjson")
+    throw new CliError(`unknown format ${JSON.stringify(format)}; use ndjson or csv`);
   const mapping = format === "csv" ? parseMapping(options.map ?? "") : new Map<string, string>();
   const rt = await openRuntime({ db: options.db });
   try {
@@ -56,7 +57,9 @@ async function importSource(wh: Parameters<typeof listSources>[0], name: string)
   const existing = (await listSources(wh)).find((s) => s.name === name && !s.revokedAt);
   if (existing) return existing;
   if (name !== "import") {
-    throw new CliError(`no source named ${JSON.stringify(name)}; create it first: touchpoint sources add ${JSON.stringify(name)} --kind KIND`);
+    throw new CliError(
+      `no source named ${JSON.stringify(name)}; create it first: touchpoint sources add ${JSON.stringify(name)} --kind KIND`,
+    );
   }
   return (await createSource(wh, "import", "server")).source;
 }
@@ -68,17 +71,27 @@ async function load(ingestor: Ingestor, source: SourceInfo, fileName: string, it
   const report = (line: number, reason: string) => {
     rejected++;
     if (rejected <= SHOWN_ERRORS) logger.info(`line ${line}: ${reason}`);
-    else if (rejected === SHOWN_ERRORS + 1) logger.info("… more rejected lines; see the rejected_events table");
+    else if (rejected === SHOWN_ERRORS + 1)
+      logger.info("… more rejected lines; see the rejected_events table");
   };
   const flush = async () => {
     const parsed = batch.filter((i): i is { line: number; value: unknown } => "value" in i);
     const broken = batch.filter((i): i is { line: number; raw: string; reason: string } => "raw" in i);
     if (broken.length > 0) {
-      await ingestor.reject(broken.map((b) => ({ raw: b.raw, field: null, reason: `line ${b.line}: ${b.reason}` })), source);
+      await ingestor.reject(
+        broken.map((b) => ({ raw: b.raw, field: null, reason: `line ${b.line}: ${b.reason}` })),
+        source,
+      );
       for (const b of broken) report(b.line, b.reason);
     }
     // A message without a messageId gets one derived from its content, so importing a file twice stores it once.
-    const ids = parsed.map((p) => `import-${createHash("sha256").update(`${source.name}\n${fileName}\n${JSON.stringify(p.value)}`).digest("hex").slice(0, 32)}`);
+    const ids = parsed.map(
+      (p) =>
+        `import-${createHash("sha256")
+          .update(`${source.name}\n${fileName}\n${JSON.stringify(p.value)}`)
+          .digest("hex")
+          .slice(0, 32)}`,
+    );
     const outcome = await ingestor.ingest(
       parsed.map((p) => p.value),
       null,
@@ -105,7 +118,8 @@ async function* ndjsonItems(stream: NodeJS.ReadableStream): AsyncIterable<Item> 
     try {
       const value = JSON.parse(text);
       // A message without a type in an import file is a track call, as in the common export formats.
-      if (value && typeof value === "object" && !Array.isArray(value) && value.type === undefined) value.type = "track";
+      if (value && typeof value === "object" && !Array.isArray(value) && value.type === undefined)
+        value.type = "track";
       yield { line, value };
     } catch (err) {
       yield { line, raw: text, reason: `malformed JSON: ${(err as Error).message}` };
@@ -120,48 +134,90 @@ async function* ndjsonItems(stream: NodeJS.ReadableStream): AsyncIterable<Item> 
  */
 export function parseMapping(spec: string): Map<string, string> {
   const mapping = new Map<string, string>(); // CSV column -> message path
-  for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf("=");
-    if (eq <= 0 || eq === part.length - 1) throw new CliError(`invalid --map entry ${JSON.stringify(part)}: use field=column`);
+    if (eq <= 0 || eq === part.length - 1)
+      throw new CliError(`invalid --map entry ${JSON.stringify(part)}: use field=column`);
     const field = part.slice(0, eq).trim();
-    if (!/^(type|event|name|userId|anonymousId|messageId|timestamp|groupId|previousId|(properties|traits|context)\.[A-Za-z0-9_.$-]+)$/.test(field)) {
-      throw new CliError(`invalid --map field ${JSON.stringify(field)}: use type, event, name, userId, anonymousId, messageId, timestamp, groupId, previousId or properties.X, traits.X, context.X`);
+    if (
+      !/^(type|event|name|userId|anonymousId|messageId|timestamp|groupId|previousId|(properties|traits|context)\.[A-Za-z0-9_.$-]+)$/.test(
+        field,
+      )
+    ) {
+      throw new CliError(
+        `invalid --map field ${JSON.stringify(field)}: use type, event, name, userId, anonymousId, messageId, timestamp, groupId, previousId or properties.X, traits.X, context.X`,
+      );
     }
     mapping.set(part.slice(eq + 1).trim(), field);
   }
   return mapping;
 }
 
-const TOP_FIELDS = new Set(["type", "event", "name", "userId", "anonymousId", "messageId", "timestamp", "groupId", "previousId"]);
+const TOP_FIELDS = new Set([
+  "type",
+  "event",
+  "name",
+  "userId",
+  "anonymousId",
+  "messageId",
+  "timestamp",
+  "groupId",
+  "previousId",
+]);
 const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
 
-export function csvRecordToMessage(record: Record<string, string>, mapping: Map<string, string>, defaultType: string) {
+export function csvRecordToMessage(
+  record: Record<string, string>,
+  mapping: Map<string, string>,
+  defaultType: string,
+) {
   const message: Record<string, unknown> = { type: defaultType };
   for (const [column, value] of Object.entries(record)) {
     if (value === "") continue;
-    const path = mapping.get(column) ?? (TOP_FIELDS.has(column) || /^(properties|traits|context)\./.test(column) ? column : `properties.${column}`);
+    const path =
+      mapping.get(column) ??
+      (TOP_FIELDS.has(column) || /^(properties|traits|context)\./.test(column)
+        ? column
+        : `properties.${column}`);
     if (TOP_FIELDS.has(path)) {
       message[path] = value;
       continue;
     }
     const keys = path.split(".");
     let target = message;
-    for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      target[k] ??= {};
+      target = target[k] as Record<string, unknown>;
+    }
     // CSV has no types: numeric text becomes a number so revenue and scores can be summed.
     target[keys.at(-1)!] = NUMBER.test(value) ? Number(value) : value;
   }
   return message;
 }
 
-async function* csvItems(stream: NodeJS.ReadableStream, mapping: Map<string, string>, type: string): AsyncIterable<Item> {
-  const parser = stream.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true, bom: true }));
+async function* csvItems(
+  stream: NodeJS.ReadableStream,
+  mapping: Map<string, string>,
+  type: string,
+): AsyncIterable<Item> {
+  const parser = stream.pipe(
+    parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true, bom: true }),
+  );
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       yield { line: info.lines, value: csvRecordToMessage(record, mapping, type) };
     }
   } catch (err) {
     const e = err as Error & { lines?: number };
-    throw new CliError(`CSV error${e.lines ? ` at line ${e.lines}` : ""}: ${e.message} (rows before it were imported)`);
+    throw new CliError(
+      `CSV error${e.lines ? ` at line ${e.lines}` : ""}: ${e.message} (rows before it were imported)`,
+    );
   }
 }
 
@@ -178,7 +234,9 @@ class Progress {
     const share = this.total ? this.read / this.total : 1;
     const width = 30;
     const filled = Math.round(share * width);
-    process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(share * 100).toFixed(0)}% of ${(this.total / 1e6).toFixed(1)} MB`);
+    process.stderr.write(
+      `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(share * 100).toFixed(0)}% of ${(this.total / 1e6).toFixed(1)} MB`,
+    );
   }
   done() {
     if (process.stderr.isTTY) process.stderr.write("\n");

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { WarehouseLockedError } from "../warehouse/duckdb.js";
 import { SourceError } from "../sources/sources.js";
+import { WarehouseLockedError } from "../warehouse/duckdb.js";
 import { importFile } from "./import.js";
 import { CliError, parsePort } from "./runtime.js";
 import { serve } from "./serve.js";
@@ -20,7 +20,9 @@ const port = (v: string) => {
 
 const program = new Command()
   .name("touchpoint")
-  .description("Customer touchpoints: collect, map, measure and act on every touchpoint of the customer journey.")
+  .description(
+    "Customer touchpoints: collect, map, measure and act on every touchpoint of the customer journey.",
+  )
   .version("0.1.0")
   .showHelpAfterError()
   .exitOverride();
@@ -38,7 +40,11 @@ sources
   .command("add <name>")
   .description("create a source; prints its write key alone on the last line")
   .option("--db <file>", DB_HELP)
-  .option("--kind <kind>", "web, app, server, pos, support, call-center, chat, email, sms, survey, loyalty, sales, events", "web")
+  .option(
+    "--kind <kind>",
+    "web, app, server, pos, support, call-center, chat, email, sms, survey, loyalty, sales, events",
+    "web",
+  )
   .action((name, o) => sourcesAdd(name, o));
 sources
   .command("list")
@@ -49,11 +55,16 @@ sources
 
 program
   .command("import <file>")
-  .description("bulk load Segment messages from NDJSON, or rows from CSV, with the same validation as the API")
+  .description(
+    "bulk load Segment messages from NDJSON, or rows from CSV, with the same validation as the API",
+  )
   .option("--db <file>", DB_HELP)
   .option("--format <format>", "ndjson or csv (default: from the file name)")
   .option("--source <name>", "the source the rows came from (default: a source named import)")
-  .option("--map <mapping>", 'CSV: field=column pairs, e.g. "event=Action,userId=Customer,properties.revenue=Amount"')
+  .option(
+    "--map <mapping>",
+    'CSV: field=column pairs, e.g. "event=Action,userId=Customer,properties.revenue=Amount"',
+  )
   .option("--type <type>", "CSV: the message type of each row", "track")
   .action((file, o) => importFile(file, o));
 

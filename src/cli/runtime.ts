@@ -29,7 +29,10 @@ export async function openRuntime(
   }
 }
 
-export async function withWarehouse<T>(db: string | undefined, fn: (wh: Warehouse) => Promise<T>): Promise<T> {
+export async function withWarehouse<T>(
+  db: string | undefined,
+  fn: (wh: Warehouse) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(db ? { db } : {});
   const wh = await openWarehouse(config.db, { memoryLimit: config.duckdbMemory });
   try {
@@ -41,6 +44,7 @@ export async function withWarehouse<T>(db: string | undefined, fn: (wh: Warehous
 
 export function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`invalid port ${JSON.stringify(v)}: use 0–65535`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CliError(`invalid port ${JSON.stringify(v)}: use 0–65535`);
   return n;
 }

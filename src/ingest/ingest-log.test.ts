@@ -26,7 +26,10 @@ test("on open, loaded segments are removed and a torn last line is cut off", asy
   appendFileSync(join(d, "000000000001.ndjson"), '{"a":1}\n');
   appendFileSync(join(d, "000000000002.ndjson"), '{"a":2}\n{"a":3}\n{"a":');
   const { log, unloaded } = await IngestLog.open(d, 1);
-  assert.deepEqual(unloaded.map((s) => s.number), [2]);
+  assert.deepEqual(
+    unloaded.map((s) => s.number),
+    [2],
+  );
   assert.equal(readFileSync(unloaded[0]!.path, "utf8"), '{"a":2}\n{"a":3}\n');
   assert.ok(!readdirSync(d).includes("000000000001.ndjson"));
   // New segments continue the numbering, so a replay never confuses old and new.

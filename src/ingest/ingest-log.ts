@@ -1,4 +1,13 @@
-import { mkdirSync, readdirSync, statSync, unlinkSync, openSync, readSync, closeSync, ftruncateSync } from "node:fs";
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 

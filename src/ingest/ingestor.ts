@@ -41,15 +41,19 @@ export class Ingestor {
     private readonly wh: Warehouse,
     private readonly log: IngestLog,
     private readonly settings: IngestSettings,
-    private readonly logger: Logger,
     private loader?: Loader,
   ) {}
 
-  static async start(wh: Warehouse, logDir: string, settings: IngestSettings, logger: Logger): Promise<Ingestor> {
+  static async start(
+    wh: Warehouse,
+    logDir: string,
+    settings: IngestSettings,
+    logger: Logger,
+  ): Promise<Ingestor> {
     const { log, unloaded } = await IngestLog.open(logDir, await wh.lastLoadedSegment(), {
       segmentMs: settings.segmentMs,
     });
-    const ingestor = new Ingestor(wh, log, settings, logger);
+    const ingestor = new Ingestor(wh, log, settings);
     await ingestor.rebuildIdentity();
     const loader = new Loader(wh, log, {
       dedupeWindowMs: settings.dedupeWindowMs,
@@ -118,7 +122,10 @@ export class Ingestor {
   }
 
   /** Dead-letters input that never became a message (an import line that is not JSON). */
-  async reject(items: { raw: string; field: string | null; reason: string }[], source: SourceInfo): Promise<void> {
+  async reject(
+    items: { raw: string; field: string | null; reason: string }[],
+    source: SourceInfo,
+  ): Promise<void> {
     const ctx = { receivedAt: Date.now(), source };
     await this.log.append(items.map((i) => deadLetter(i.raw, i.field, i.reason, ctx)).join(""));
   }

@@ -1,4 +1,9 @@
-import type { IdentityDecision, LinkCandidate, SegmentLoadResult, Warehouse } from "../warehouse/warehouse.js";
+import type {
+  IdentityDecision,
+  LinkCandidate,
+  SegmentLoadResult,
+  Warehouse,
+} from "../warehouse/warehouse.js";
 import type { IngestLog, Segment } from "./ingest-log.js";
 
 export interface LoaderOptions {

@@ -4,7 +4,9 @@ import { type Static, Type } from "@sinclair/typebox";
 export const MESSAGE_TYPES = ["track", "identify", "page", "screen", "group", "alias"] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
-const Id = Type.Union([Type.String(), Type.Number()], { description: "A string (numbers are accepted and stored as text)." });
+const Id = Type.Union([Type.String(), Type.Number()], {
+  description: "A string (numbers are accepted and stored as text).",
+});
 const Time = Type.String({ description: "ISO-8601 date-time, e.g. 2024-05-01T12:00:00.000Z" });
 const Obj = Type.Record(Type.String(), Type.Unknown());
 
@@ -12,7 +14,9 @@ const Obj = Type.Record(Type.String(), Type.Unknown());
 export const Message = Type.Object(
   {
     type: Type.Optional(Type.Union(MESSAGE_TYPES.map((t) => Type.Literal(t)))),
-    messageId: Type.Optional(Type.String({ description: "Unique per message; retries with the same id are stored once." })),
+    messageId: Type.Optional(
+      Type.String({ description: "Unique per message; retries with the same id are stored once." }),
+    ),
     anonymousId: Type.Optional(Id),
     userId: Type.Optional(Id),
     event: Type.Optional(Type.String({ description: "track: the event name" })),

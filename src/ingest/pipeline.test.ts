@@ -29,7 +29,11 @@ test("a track call becomes an enriched row", () => {
         timestamp: "2026-01-01T11:59:00.000Z",
         sentAt: "2026-01-01T12:00:30.000Z",
         properties: { total: "49.5", currency: "eur" },
-        context: { campaign: { source: "newsletter", medium: "email", name: "jan" }, userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" },
+        context: {
+          campaign: { source: "newsletter", medium: "email", name: "jan" },
+          userAgent:
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        },
       },
     ],
     null,
@@ -51,7 +55,14 @@ test("a track call becomes an enriched row", () => {
 
 test("a non-web source's declared channel wins over channel grouping", () => {
   const r = processMessages(
-    [{ type: "track", event: "Order Completed", userId: "u1", context: { campaign: { source: "google", medium: "cpc" } } }],
+    [
+      {
+        type: "track",
+        event: "Order Completed",
+        userId: "u1",
+        context: { campaign: { source: "google", medium: "cpc" } },
+      },
+    ],
     null,
     ctx({ source: { name: "Store 12", kind: "pos", channel: "In-store" } }),
   );
@@ -60,7 +71,15 @@ test("a non-web source's declared channel wins over channel grouping", () => {
 
 test("pages are Page Viewed events that keep their name; referrers give the channel", () => {
   const r = processMessages(
-    [{ anonymousId: "a", name: "Pricing", context: { page: { url: "https://shop.example/pricing", referrer: "https://www.google.com/search?q=x" } } }],
+    [
+      {
+        anonymousId: "a",
+        name: "Pricing",
+        context: {
+          page: { url: "https://shop.example/pricing", referrer: "https://www.google.com/search?q=x" },
+        },
+      },
+    ],
     "page",
     ctx(),
   );
@@ -75,7 +94,13 @@ test("invalid and oversized messages become dead letters; the rest are kept", ()
     [
       { type: "track", event: "A", anonymousId: "a", messageId: "ok" },
       { type: "track", anonymousId: "a", messageId: "no-event" },
-      { type: "track", event: "B", anonymousId: "a", messageId: "big", properties: { x: "y".repeat(40_000) } },
+      {
+        type: "track",
+        event: "B",
+        anonymousId: "a",
+        messageId: "big",
+        properties: { x: "y".repeat(40_000) },
+      },
     ],
     null,
     ctx(),
@@ -90,13 +115,20 @@ test("invalid and oversized messages become dead letters; the rest are kept", ()
   );
   assert.match(r.rejected[1]!.reason, /over the 32 KB limit/);
   const out = rows(r.lines);
-  assert.deepEqual(out.map((o) => o.kind), ["event", "rejected", "rejected"]);
+  assert.deepEqual(
+    out.map((o) => o.kind),
+    ["event", "rejected", "rejected"],
+  );
   assert.equal(out[1].field, "event");
   assert.ok(out[2].payload.length < 1000, "an oversized payload is not copied into the dead letter");
 });
 
 test("messages without an id get the caller's deterministic id, else a random one", () => {
-  const r = processMessages([{ type: "track", event: "A", anonymousId: "a" }], null, ctx({ messageIdFor: (i) => `import-${i}` }));
+  const r = processMessages(
+    [{ type: "track", event: "A", anonymousId: "a" }],
+    null,
+    ctx({ messageIdFor: (i) => `import-${i}` }),
+  );
   assert.equal(rows(r.lines)[0].message_id, "import-0");
   const random = processMessages([{ type: "track", event: "A", anonymousId: "a" }], null, ctx());
   assert.match(rows(random.lines)[0].message_id, /^[0-9a-f-]{36}$/);

@@ -49,7 +49,12 @@ export function processMessages(
     const v = validateMessage(input, impliedType, ctx.placeholderIds);
     if (!v.ok) {
       const rawId = (input as { messageId?: unknown } | null)?.messageId;
-      rejected.push({ index: i, messageId: typeof rawId === "string" ? rawId : null, field: v.field, reason: v.reason });
+      rejected.push({
+        index: i,
+        messageId: typeof rawId === "string" ? rawId : null,
+        field: v.field,
+        reason: v.reason,
+      });
       lines += deadLetter(input, v.field, v.reason, ctx);
       continue;
     }
@@ -65,7 +70,12 @@ export function processMessages(
     if (bytes > ctx.maxEventBytes) {
       const reason = `the message is ${Math.ceil(bytes / 1024)} KB, over the ${ctx.maxEventBytes / 1024} KB limit per message`;
       rejected.push({ index: i, messageId: m.messageId, field: null, reason });
-      lines += deadLetter({ messageId: m.messageId, userId: m.userId, anonymousId: m.anonymousId, type: m.type }, null, reason, ctx);
+      lines += deadLetter(
+        { messageId: m.messageId, userId: m.userId, anonymousId: m.anonymousId, type: m.type },
+        null,
+        reason,
+        ctx,
+      );
       continue;
     }
     const sentAt = m.sentAt ?? ctx.sentAt;
@@ -74,7 +84,12 @@ export function processMessages(
     const channel =
       source.channel ??
       channelGroup(
-        { source: campaign.utmSource, medium: campaign.utmMedium, campaign: campaign.utmCampaign, referrer: campaign.referrer },
+        {
+          source: campaign.utmSource,
+          medium: campaign.utmMedium,
+          campaign: campaign.utmCampaign,
+          referrer: campaign.referrer,
+        },
         { ownHosts: ctx.ownHosts },
       );
     const device = deviceInfo(context);
@@ -91,7 +106,8 @@ export function processMessages(
 /** Pages are stored as "Page Viewed"; their name and category stay matchable in properties. */
 function keepPageName(raw: Record<string, unknown>, properties: Record<string, unknown>): void {
   if (typeof raw.name === "string" && properties.name === undefined) properties.name = raw.name;
-  if (typeof raw.category === "string" && properties.category === undefined) properties.category = raw.category;
+  if (typeof raw.category === "string" && properties.category === undefined)
+    properties.category = raw.category;
 }
 
 export function deadLetter(

@@ -3,7 +3,14 @@ import cors from "@fastify/cors";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HttpError } from "../server/http-error.js";
 import type { Ingestor } from "./ingestor.js";
-import { Batch, ErrorResponse, IngestResponse, Message, MESSAGE_TYPES, type MessageType } from "./messages.js";
+import {
+  Batch,
+  ErrorResponse,
+  IngestResponse,
+  MESSAGE_TYPES,
+  Message,
+  type MessageType,
+} from "./messages.js";
 import type { SourceInfo } from "./pipeline.js";
 
 export const MAX_BATCH_BYTES = 500 * 1024;
@@ -22,16 +29,23 @@ export function decodeBody(body: Buffer, encoding: string | undefined, limit: nu
   try {
     if (enc === "gzip" || enc === "x-gzip") raw = gunzipSync(body, { maxOutputLength: limit + 1 });
     else if (enc === "deflate") raw = inflateSync(body, { maxOutputLength: limit + 1 });
-    else if (enc !== "identity") throw new HttpError(415, `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or none`);
+    else if (enc !== "identity")
+      throw new HttpError(415, `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or none`);
   } catch (err) {
     if (err instanceof HttpError) throw err;
     if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new HttpError(413, `the request body is over the ${limit / 1024} KB limit of this endpoint once decompressed`);
+      throw new HttpError(
+        413,
+        `the request body is over the ${limit / 1024} KB limit of this endpoint once decompressed`,
+      );
     }
     throw new HttpError(400, `the request body is not valid ${enc} data: ${(err as Error).message}`);
   }
   if (raw.length > limit) {
-    throw new HttpError(413, `the request body is ${Math.ceil(raw.length / 1024)} KB, over the ${limit / 1024} KB limit of this endpoint`);
+    throw new HttpError(
+      413,
+      `the request body is ${Math.ceil(raw.length / 1024)} KB, over the ${limit / 1024} KB limit of this endpoint`,
+    );
   }
   const text = raw.toString("utf8");
   try {
@@ -64,7 +78,11 @@ function writeKeyOf(request: FastifyRequest, body: unknown): string | null {
 
 async function authenticate(ingestor: Ingestor, request: FastifyRequest, body: unknown): Promise<SourceInfo> {
   const key = writeKeyOf(request, body);
-  if (!key) throw new HttpError(401, "missing write key: send it as the HTTP Basic user name or as writeKey in the body");
+  if (!key)
+    throw new HttpError(
+      401,
+      "missing write key: send it as the HTTP Basic user name or as writeKey in the body",
+    );
   const source = await ingestor.authenticate(key);
   if (!source) throw new HttpError(401, "unknown or revoked write key");
   return source;
@@ -93,7 +111,9 @@ export async function trackingRoutes(app: FastifyInstance, opts: { ingestor: Ing
   app.removeAllContentTypeParsers();
   // Bodies arrive as buffers and are decoded by decodeBody: gzip, per-endpoint limits, clear JSON errors.
   // text/plain too, because navigator.sendBeacon cannot set a JSON content type.
-  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: MAX_WIRE_BYTES }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: MAX_WIRE_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
 
   const answer = async (
     request: FastifyRequest,
@@ -106,7 +126,9 @@ export async function trackingRoutes(app: FastifyInstance, opts: { ingestor: Ing
     const outcome = await ingestor.ingest(messages, implied, source, { sentAt: sentAtOf(body) });
     if (implied && outcome.accepted === 0) {
       const r = outcome.rejected[0]!;
-      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: r.reason, field: r.field });
+      return reply
+        .code(400)
+        .send({ statusCode: 400, error: "Bad Request", message: r.reason, field: r.field });
     }
     return reply.send({ success: true, accepted: outcome.accepted, rejected: outcome.rejected });
   };
@@ -123,12 +145,16 @@ export async function trackingRoutes(app: FastifyInstance, opts: { ingestor: Ing
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      if (!request.body) throw new HttpError(400, "the request has no body; send {\"batch\": [...]}");
+      if (!request.body) throw new HttpError(400, 'the request has no body; send {"batch": [...]}');
       const body = decodeBody(request.body as Buffer, request.headers["content-encoding"], MAX_BATCH_BYTES);
       const batch = (body as { batch?: unknown } | null)?.batch;
-      if (!Array.isArray(batch)) throw new HttpError(400, "batch must be an array of messages: {\"batch\": [...]}");
+      if (!Array.isArray(batch))
+        throw new HttpError(400, 'batch must be an array of messages: {"batch": [...]}');
       if (batch.length > MAX_BATCH_MESSAGES) {
-        throw new HttpError(413, `the batch holds ${batch.length} messages; at most ${MAX_BATCH_MESSAGES} are accepted per request`);
+        throw new HttpError(
+          413,
+          `the batch holds ${batch.length} messages; at most ${MAX_BATCH_MESSAGES} are accepted per request`,
+        );
       }
       return answer(request, reply, batch, null, body);
     },
@@ -138,12 +164,21 @@ export async function trackingRoutes(app: FastifyInstance, opts: { ingestor: Ing
     app.post(
       `/${type}`,
       {
-        schema: { tags: TAG, summary: `Send one ${type} message (32 KB at most).`, body: Message, response: responses },
+        schema: {
+          tags: TAG,
+          summary: `Send one ${type} message (32 KB at most).`,
+          body: Message,
+          response: responses,
+        },
         validatorCompiler: () => () => true,
       },
       async (request, reply) => {
         if (!request.body) throw new HttpError(400, "the request has no body; send a JSON message");
-        const body = decodeBody(request.body as Buffer, request.headers["content-encoding"], MAX_SINGLE_BYTES);
+        const body = decodeBody(
+          request.body as Buffer,
+          request.headers["content-encoding"],
+          MAX_SINGLE_BYTES,
+        );
         return answer(request, reply, [body], type, body);
       },
     );

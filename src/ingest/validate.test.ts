@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { validateMessage } from "./validate.js";
 
-const check = (m: unknown, implied: Parameters<typeof validateMessage>[1] = null) => validateMessage(m, implied);
+const check = (m: unknown, implied: Parameters<typeof validateMessage>[1] = null) =>
+  validateMessage(m, implied);
 const field = (m: unknown, implied: Parameters<typeof validateMessage>[1] = null) => {
   const v = check(m, implied);
   return v.ok ? "ok" : v.field;
@@ -25,7 +26,10 @@ test("each wrong field is named", () => {
   assert.equal(field({ type: "identify", userId: "u", traits: [] }), "traits");
   assert.equal(field({ type: "track", event: "X", userId: "u", context: 1 }), "context");
   assert.equal(field({ type: "track", event: "X", userId: "u", timestamp: "2024-13-45" }), "timestamp");
-  assert.equal(field({ type: "track", event: "X", userId: "u", originalTimestamp: 12 < 0 }), "originalTimestamp");
+  assert.equal(
+    field({ type: "track", event: "X", userId: "u", originalTimestamp: 12 < 0 }),
+    "originalTimestamp",
+  );
   assert.equal(field({ type: "track", event: "X", userId: "u", sentAt: "soon" }), "sentAt");
   assert.equal(field({ type: "track", event: "X", userId: "u", messageId: 7 }), "messageId");
   assert.equal(field({ type: "group", userId: "u" }), "groupId");

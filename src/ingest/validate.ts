@@ -19,7 +19,9 @@ export interface ValidMessage {
   raw: Record<string, unknown>;
 }
 
-export type Validation = { ok: true; message: ValidMessage } | { ok: false; field: string | null; reason: string };
+export type Validation =
+  | { ok: true; message: ValidMessage }
+  | { ok: false; field: string | null; reason: string };
 
 const TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
 const MAX_ID_LENGTH = 512;
@@ -41,7 +43,8 @@ type IdResult = { id: string | null } | { error: string };
 function readId(raw: Record<string, unknown>, field: string, blockList: readonly string[]): IdResult {
   const v = raw[field];
   if (v === undefined || v === null) return { id: null };
-  if (typeof v === "number" && Number.isFinite(v)) return { id: isPlaceholderId(String(v), blockList) ? null : String(v) };
+  if (typeof v === "number" && Number.isFinite(v))
+    return { id: isPlaceholderId(String(v), blockList) ? null : String(v) };
   if (typeof v !== "string") return { error: `${field} must be a string, got ${describe(v)}` };
   if (v.length > MAX_ID_LENGTH) return { error: `${field} is longer than ${MAX_ID_LENGTH} characters` };
   // Placeholder ids ("null", "undefined", "0"…) come from buggy clients: they would merge strangers.
@@ -50,7 +53,8 @@ function readId(raw: Record<string, unknown>, field: string, blockList: readonly
 
 function readTime(raw: Record<string, unknown>, field: string): number | null | { error: string } {
   const t = parseTime(raw[field]);
-  if (t === "invalid") return { error: `${field} is not a valid ISO-8601 date-time: ${describe(raw[field])}` };
+  if (t === "invalid")
+    return { error: `${field} is not a valid ISO-8601 date-time: ${describe(raw[field])}` };
   return t;
 }
 
@@ -67,9 +71,13 @@ export function validateMessage(
   const raw = input;
   let type: MessageType;
   if (raw.type === undefined && impliedType) type = impliedType;
-  else if (typeof raw.type !== "string") return fail("type", `type is required, one of ${MESSAGE_TYPES.join(", ")}`);
+  else if (typeof raw.type !== "string")
+    return fail("type", `type is required, one of ${MESSAGE_TYPES.join(", ")}`);
   else if (!TYPES.has(raw.type)) {
-    return fail("type", `unknown message type ${JSON.stringify(raw.type)}; expected one of ${MESSAGE_TYPES.join(", ")}`);
+    return fail(
+      "type",
+      `unknown message type ${JSON.stringify(raw.type)}; expected one of ${MESSAGE_TYPES.join(", ")}`,
+    );
   } else type = raw.type as MessageType;
   if (impliedType && type !== impliedType) {
     return fail("type", `type ${JSON.stringify(type)} sent to the /v1/${impliedType} endpoint`);
@@ -106,7 +114,12 @@ export function validateMessage(
   let event: string | null = null;
   if (type === "track") {
     if (typeof raw.event !== "string" || raw.event.trim() === "") {
-      return fail("event", raw.event === undefined ? "event is required for track" : `event must be a non-empty string, got ${describe(raw.event)}`);
+      return fail(
+        "event",
+        raw.event === undefined
+          ? "event is required for track"
+          : `event must be a non-empty string, got ${describe(raw.event)}`,
+      );
     }
     event = raw.event;
   } else if (type === "page" || type === "screen") {

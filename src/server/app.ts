@@ -1,5 +1,5 @@
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { roleForToken } from "../access/tokens.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
 import { trackingRoutes } from "../ingest/routes.js";
@@ -36,8 +36,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       request.log.error(err);
-      if (!deps.verbose) process.stderr.write(`error on ${request.method} ${request.url}: ${err.stack ?? err.message}\n`);
-      return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "internal error; see the server log" });
+      if (!deps.verbose)
+        process.stderr.write(`error on ${request.method} ${request.url}: ${err.stack ?? err.message}\n`);
+      return reply.code(500).send({
+        statusCode: 500,
+        error: "Internal Server Error",
+        message: "internal error; see the server log",
+      });
     }
     if (err instanceof HttpError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
     return reply.code(status).send({ statusCode: status, error: httpName(status), message: err.message });
@@ -47,7 +52,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (PUBLIC.test(request.url)) return;
     const auth = request.headers.authorization;
     const token = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : null;
-    if (!token) throw new HttpError(401, "a token is required: send Authorization: Bearer <token> (create one with `touchpoint tokens create`)", { "WWW-Authenticate": "Bearer" });
+    if (!token)
+      throw new HttpError(
+        401,
+        "a token is required: send Authorization: Bearer <token> (create one with `touchpoint tokens create`)",
+        { "WWW-Authenticate": "Bearer" },
+      );
     const role = await roleForToken(deps.warehouse, token);
     if (!role) throw new HttpError(401, "unknown or revoked token", { "WWW-Authenticate": "Bearer" });
   });
@@ -63,7 +73,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       components: {
         securitySchemes: {
-          writeKey: { type: "http", scheme: "basic", description: "The source's write key as the user name, empty password." },
+          writeKey: {
+            type: "http",
+            scheme: "basic",
+            description: "The source's write key as the user name, empty password.",
+          },
           token: { type: "http", scheme: "bearer" },
         },
       },

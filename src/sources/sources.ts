@@ -44,7 +44,9 @@ export async function createSource(
     );
   }
   if (!(kind in SOURCE_KINDS)) {
-    throw new SourceError(`unknown source kind ${JSON.stringify(kind)}; expected one of ${Object.keys(SOURCE_KINDS).join(", ")}`);
+    throw new SourceError(
+      `unknown source kind ${JSON.stringify(kind)}; expected one of ${Object.keys(SOURCE_KINDS).join(", ")}`,
+    );
   }
   const existing = await wh.query("SELECT 1 FROM sources WHERE name = $1", [name]);
   if (existing.length > 0) throw new SourceError(`a source named ${JSON.stringify(name)} already exists`);

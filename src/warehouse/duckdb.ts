@@ -1,9 +1,9 @@
 import {
   type DuckDBConnection,
   DuckDBInstance,
+  type DuckDBMaterializedResult,
   type DuckDBValue,
   listValue,
-  type DuckDBMaterializedResult,
 } from "@duckdb/node-api";
 import { duckdbDialect } from "./duckdb-dialect.js";
 import { migrate } from "./migrations.js";
@@ -172,10 +172,7 @@ export class DuckDBWarehouse implements Warehouse {
          FROM ingest_batch WHERE kind = 'rejected'`,
       );
       const links = await this.loadLinks(tx, decideLinks);
-      await tx.run(
-        `INSERT OR REPLACE INTO ingest_state VALUES ('loaded_segment', $1)`,
-        [segment],
-      );
+      await tx.run(`INSERT OR REPLACE INTO ingest_state VALUES ('loaded_segment', $1)`, [segment]);
       return { events, duplicates: eventRows - events, rejected, links };
     });
   }

@@ -1,0 +1,145 @@
+import { isbot } from "isbot";
+import { UAParser } from "ua-parser-js";
+
+type Json = Record<string, unknown>;
+
+const text = (v: unknown): string | null => {
+  if (typeof v === "string") {
+    const t = v.trim();
+    return t ? t : null;
+  }
+  return typeof v === "number" && Number.isFinite(v) ? String(v) : null;
+};
+const obj = (v: unknown): Json =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
+
+export interface CampaignFields {
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+  referrer: string | null;
+  url: string | null;
+}
+
+/**
+ * Campaign values, referrer and URL of a message: `context.campaign` and `context.page` as the Segment
+ * libraries send them, a page call's own properties, then the `utm_*` query of the page URL. Google Ads
+ * auto-tagging (`gclid`, `gbraid`, `wbraid` without `utm_source`) counts as google / cpc.
+ */
+export function campaignFields(context: Json, pageProperties?: Json): CampaignFields {
+  const campaign = obj(context.campaign);
+  const page = obj(context.page);
+  const props = pageProperties ?? {};
+  const url = text(page.url) ?? text(props.url);
+  const referrer = text(page.referrer) ?? text(props.referrer);
+  const query = queryOf(url, text(page.search) ?? text(props.search));
+  const fromQuery = (name: string) => text(query?.get(name));
+
+  let utmSource = text(campaign.source) ?? fromQuery("utm_source");
+  let utmMedium = text(campaign.medium) ?? fromQuery("utm_medium");
+  if (!utmSource && query && (query.has("gclid") || query.has("gbraid") || query.has("wbraid"))) {
+    utmSource = "google";
+    utmMedium ??= "cpc";
+  }
+  return {
+    utmSource,
+    utmMedium,
+    utmCampaign: text(campaign.name) ?? text(campaign.campaign) ?? fromQuery("utm_campaign"),
+    utmTerm: text(campaign.term) ?? fromQuery("utm_term"),
+    utmContent: text(campaign.content) ?? fromQuery("utm_content"),
+    referrer,
+    url,
+  };
+}
+
+function queryOf(url: string | null, search: string | null): URLSearchParams | null {
+  if (url) {
+    try {
+      return new URL(url).searchParams;
+    } catch {
+      // A relative or broken URL: fall back to the page's `search` string.
+    }
+  }
+  return search ? new URLSearchParams(search) : null;
+}
+
+export interface DeviceInfo {
+  /** desktop, mobile, tablet, console, smarttv, wearable, embedded; null when nothing says. */
+  deviceType: string | null;
+  isBot: boolean;
+}
+
+// User agents repeat heavily; parsing one costs tens of microseconds, so keep the recent ones.
+const UA_CACHE_SIZE = 5_000;
+const uaCache = new Map<string, DeviceInfo>();
+
+/** Device type and bot flag from `context.userAgent`, or the mobile SDKs' `context.device.type`. */
+export function deviceInfo(context: Json): DeviceInfo {
+  const ua = text(context.userAgent);
+  if (!ua) {
+    const sdkType = text(obj(context.device).type)?.toLowerCase();
+    const deviceType = sdkType === "ios" || sdkType === "android" ? "mobile" : (sdkType ?? null);
+    return { deviceType, isBot: false };
+  }
+  const hit = uaCache.get(ua);
+  if (hit) return hit;
+  const info: DeviceInfo = { deviceType: new UAParser(ua).getDevice().type ?? "desktop", isBot: isbot(ua) };
+  if (uaCache.size >= UA_CACHE_SIZE) uaCache.delete(uaCache.keys().next().value as string);
+  uaCache.set(ua, info);
+  return info;
+}
+
+export interface CommerceFields {
+  revenue: number | null;
+  currency: string | null;
+}
+
+/** Revenue (`revenue`, else `total`, numeric strings accepted) and an ISO-4217-shaped currency. */
+export function commerceFields(properties: Json): CommerceFields {
+  const revenue = amount(properties.revenue) ?? amount(properties.total);
+  const c = text(properties.currency)?.toUpperCase() ?? null;
+  return { revenue, currency: c && /^[A-Z]{3}$/.test(c) ? c : null };
+}
+
+function amount(v: unknown): number | null {
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  return null;
+}
+
+/**
+ * When the touchpoint happened, in our clock: the client's timestamp moved by the skew between the
+ * client's clock and ours at send time (receivedAt − sentAt), as Segment does. Without a timestamp, the
+ * time we received it.
+ */
+export function correctedTime(receivedAt: number, sentAt: number | null, timestamp: number | null): number {
+  if (timestamp === null) return receivedAt;
+  if (sentAt === null) return timestamp;
+  return receivedAt - (sentAt - timestamp);
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const MIN_TIME = Date.UTC(1970, 0, 1);
+const MAX_TIME = Date.UTC(2200, 0, 1);
+
+/**
+ * A message time: an ISO-8601 string (date-only and offsets accepted; no offset means UTC) or epoch
+ * milliseconds. null when absent, "invalid" when present but not a time between 1970 and 2200.
+ */
+export function parseTime(v: unknown): number | null | "invalid" {
+  if (v === undefined || v === null) return null;
+  let t: number;
+  if (typeof v === "number") t = v;
+  else if (typeof v === "string") {
+    const s = v.trim();
+    if (!ISO.test(s)) return "invalid";
+    // Date.parse reads a date-time without offset as local time: pin it to UTC.
+    const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(s) && s.length > 10;
+    const normalised = s.replace(" ", "T").replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
+    t = Date.parse(hasZone || s.length === 10 ? normalised : `${normalised}Z`);
+  } else return "invalid";
+  if (!Number.isFinite(t) || t < MIN_TIME || t > MAX_TIME) return "invalid";
+  return t;
+}
