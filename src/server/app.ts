@@ -20,7 +20,6 @@ const PUBLIC = /^\/(v1\/|health$)/;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.verbose ? { level: "info" } : false,
-    disableRequestLogging: !deps.verbose,
     // Keep-alive connections are closed at shutdown instead of holding it open.
     forceCloseConnections: "idle",
     return503OnClosing: true,

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { FastifyInstance } from "fastify";
+import { ingestLogDir, loadConfig } from "../src/config.js";
+import { Ingestor } from "../src/ingest/ingestor.js";
+import { buildApp } from "../src/server/app.js";
+import { createSource } from "../src/sources/sources.js";
+import { openWarehouse } from "../src/warehouse/duckdb.js";
+import type { Warehouse } from "../src/warehouse/warehouse.js";
+import { basicAuth, tempDir } from "./support.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let wh: Warehouse;
+
+before(async () => {
+  tmp = tempDir();
+  wh = await openWarehouse(`${tmp.dir}/guards.duckdb`);
+});
+after(async () => {
+  await wh.close();
+  tmp.cleanup();
+});
+
+async function serve(settings: NonNullable<Parameters<typeof loadConfig>[0]>["ingest"] = {}) {
+  const config = loadConfig({ db: `${tmp.dir}/guards.duckdb`, ingest: { segmentMs: 60_000, ...settings } });
+  const ingestor = await Ingestor.start(wh, ingestLogDir(config.db), config.ingest, {
+    info() {},
+    error() {},
+  });
+  const app: FastifyInstance = await buildApp({ warehouse: wh, ingestor });
+  const key = (await createSource(wh, `web-${Math.random()}`)).writeKey;
+  const send = (batch: object[]) =>
+    app.inject({
+      method: "POST",
+      url: "/v1/batch",
+      headers: { "content-type": "application/json", authorization: basicAuth(key) },
+      payload: JSON.stringify({ batch }),
+    });
+  const close = async () => {
+    await app.close();
+    await ingestor.close();
+  };
+  return { ingestor, send, close };
+}
+
+test("under overload the API answers 503 with Retry-After, and what it acknowledged is kept", async () => {
+  // A backlog limit of one byte: the first batch fills it while the loader waits for its segment to seal.
+  const s = await serve({ maxBacklogBytes: 1 });
+  try {
+    const first = await s.send([{ type: "track", event: "A", anonymousId: "over", messageId: "over-1" }]);
+    assert.equal(first.statusCode, 200);
+    const second = await s.send([{ type: "track", event: "A", anonymousId: "over", messageId: "over-2" }]);
+    assert.equal(second.statusCode, 503);
+    assert.ok(Number(second.headers["retry-after"]) >= 1);
+    assert.match(second.json().message, /retry/i);
+    await s.ingestor.flush();
+    const third = await s.send([{ type: "track", event: "A", anonymousId: "over", messageId: "over-3" }]);
+    assert.equal(third.statusCode, 200, "accepts again once the backlog is loaded");
+    await s.ingestor.flush();
+  } finally {
+    await s.close();
+  }
+  const rows = await wh.query<{ message_id: string }>(
+    "SELECT message_id FROM events WHERE anonymous_id = 'over' ORDER BY message_id",
+  );
+  assert.deepEqual(
+    rows.map((r) => r.message_id),
+    ["over-1", "over-3"],
+  );
+});
+
+test("a shared device does not merge two known customers; placeholder ids link nothing", async () => {
+  const s = await serve({ placeholderIds: ["guest"] });
+  try {
+    const res = await s.send([
+      {
+        type: "identify",
+        anonymousId: "kiosk",
+        userId: "alice",
+        messageId: "g1",
+        timestamp: "2026-01-01T10:00:00Z",
+      },
+      { type: "track", event: "A", userId: "alice", messageId: "g2", timestamp: "2026-01-01T10:01:00Z" },
+      {
+        type: "identify",
+        anonymousId: "kiosk",
+        userId: "bob",
+        messageId: "g3",
+        timestamp: "2026-01-01T11:00:00Z",
+      },
+      { type: "track", event: "B", userId: "bob", messageId: "g4", timestamp: "2026-01-01T11:01:00Z" },
+      // Buggy clients: every stranger identified as "null" or as the configured "guest".
+      { type: "identify", anonymousId: "dev-1", userId: "null", messageId: "g5" },
+      { type: "identify", anonymousId: "dev-2", userId: "null", messageId: "g6" },
+      { type: "identify", anonymousId: "dev-1", userId: "guest", messageId: "g7" },
+      { type: "identify", anonymousId: "dev-2", userId: "guest", messageId: "g8" },
+    ]);
+    assert.equal(res.statusCode, 200);
+    await s.ingestor.flush();
+  } finally {
+    await s.close();
+  }
+  const rows = await wh.query<{ message_id: string; customer_id: string }>(
+    "SELECT message_id, customer_id FROM customer_events WHERE message_id LIKE 'g%' ORDER BY message_id",
+  );
+  assert.deepEqual(Object.fromEntries(rows.map((r) => [r.message_id, r.customer_id])), {
+    g1: "alice",
+    g2: "alice",
+    g3: "alice", // the event carries the kiosk id, which belongs to alice
+    g4: "bob",
+    g5: "dev-1",
+    g6: "dev-2",
+    g7: "dev-1",
+    g8: "dev-2",
+  });
+  const [refused] = await wh.query<{ n: number }>(
+    "SELECT count(*) AS n FROM identity_links WHERE status = 'refused' AND from_id = 'kiosk'",
+  );
+  assert.equal(refused!.n, 1, "the refused link is recorded with its reason");
+});
