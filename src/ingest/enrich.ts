@@ -54,7 +54,11 @@ export function campaignFields(context: Json, pageProperties?: Json): CampaignFi
   };
 }
 
+// Parsing a URL costs more than the rest of enrichment: only do it when it can carry campaign values.
+const CAMPAIGN_QUERY = /utm_|gclid|gbraid|wbraid/;
+
 function queryOf(url: string | null, search: string | null): URLSearchParams | null {
+  if (!CAMPAIGN_QUERY.test(url ?? "") && !CAMPAIGN_QUERY.test(search ?? "")) return null;
   if (url) {
     try {
       return new URL(url).searchParams;

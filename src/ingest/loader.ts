@@ -10,9 +10,10 @@ export interface LoaderOptions {
   /** Retries of the same messageId are stored once within at least this window. */
   dedupeWindowMs: number;
   decideLinks: (candidates: LinkCandidate[]) => IdentityDecision;
-  onLoaded?: (segment: Segment, result: SegmentLoadResult) => void;
   onError?: (segment: Segment, err: Error) => void;
 }
+
+const MAX_LOAD_BYTES = 256 * 1024 * 1024;
 
 /** Moves sealed log segments into the warehouse, one transaction each, in order. */
 export class Loader {
@@ -42,23 +43,30 @@ export class Loader {
 
   private async drainQueue(): Promise<void> {
     while (this.queue.length > 0) {
-      const segment = this.queue[0]!;
+      // Everything sealed so far goes in one transaction (up to a bound): under load the fixed cost of a
+      // load, the dedupe scan above all, is shared by more events.
+      const segments: Segment[] = [];
+      let bytes = 0;
+      for (const s of this.queue) {
+        if (segments.length > 0 && bytes + s.bytes > MAX_LOAD_BYTES) break;
+        segments.push(s);
+        bytes += s.bytes;
+      }
       try {
-        const result = await this.warehouse.loadSegment(
-          segment.path,
-          segment.number,
+        const result = await this.warehouse.loadSegments(
+          segments.map((s) => s.path),
+          segments.at(-1)!.number,
           Date.now() - this.options.dedupeWindowMs,
           this.options.decideLinks,
         );
-        this.queue.shift();
-        this.log.loaded(segment);
+        this.queue.splice(0, segments.length);
+        for (const s of segments) this.log.loaded(s);
         this.failure = undefined;
         for (const k of Object.keys(this.totals) as (keyof SegmentLoadResult)[]) this.totals[k] += result[k];
-        this.options.onLoaded?.(segment, result);
       } catch (err) {
-        // The segment stays on disk and in the queue; it is retried, and replayed at the next start.
+        // The segments stay on disk and in the queue; they are retried, and replayed at the next start.
         this.failure = err as Error;
-        this.options.onError?.(segment, err as Error);
+        this.options.onError?.(segments[0]!, err as Error);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

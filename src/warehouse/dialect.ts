@@ -14,6 +14,8 @@ export interface Dialect {
   toEpochMs(expr: string): string;
   /** Text value at a dotted path inside a JSON column, e.g. jsonText("properties", "order.total"). */
   jsonText(column: string, path: string): string;
+  /** True when the text `expr` matches the (RE2-compatible) regular expression `pattern`. */
+  regexMatch(expr: string, pattern: string): string;
   /** Truncate a timestamp to a calendar unit. */
   timeBucket(unit: "hour" | "day" | "week" | "month", expr: string): string;
 }

@@ -7,5 +7,6 @@ export const duckdbDialect: Dialect = {
   fromEpochMs: (expr) => `epoch_ms(${expr})`,
   toEpochMs: (expr) => `epoch_ms(${expr})`,
   jsonText: (column, path) => `json_extract_string(${assertPlainName(column)}, '$.${assertPlainPath(path)}')`,
+  regexMatch: (expr, pattern) => `regexp_matches(${expr}, ${pattern})`,
   timeBucket: (unit, expr) => `date_trunc('${unit}', ${expr})`,
 };

@@ -139,9 +139,9 @@ export class DuckDBWarehouse implements Warehouse {
     return rows[0]?.value ?? 0;
   }
 
-  loadSegment(
-    file: string,
-    segment: number,
+  loadSegments(
+    files: readonly string[],
+    upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
   ): Promise<SegmentLoadResult> {
@@ -149,7 +149,7 @@ export class DuckDBWarehouse implements Warehouse {
       await tx.run(
         `CREATE OR REPLACE TEMP TABLE ingest_batch AS
          SELECT * FROM read_json($1, format = 'newline_delimited', columns = ${LOG_COLUMNS})`,
-        [file],
+        [files],
       );
       const [{ n: eventRows } = { n: 0 }] = await tx.query<{ n: number }>(
         "SELECT count(*) AS n FROM ingest_batch WHERE kind = 'event'",
@@ -172,7 +172,7 @@ export class DuckDBWarehouse implements Warehouse {
          FROM ingest_batch WHERE kind = 'rejected'`,
       );
       const links = await this.loadLinks(tx, decideLinks);
-      await tx.run(`INSERT OR REPLACE INTO ingest_state VALUES ('loaded_segment', $1)`, [segment]);
+      await tx.run(`INSERT OR REPLACE INTO ingest_state VALUES ('loaded_segment', $1)`, [upToSegment]);
       return { events, duplicates: eventRows - events, rejected, links };
     });
   }

@@ -43,14 +43,14 @@ export interface Warehouse extends Queryable {
   /** Runs `fn` in one transaction on the write connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Loads one sealed ingest-log segment (NDJSON of enriched rows) in one transaction: events deduplicated
+   * Loads sealed ingest-log segments (NDJSON of enriched rows) in one transaction: events deduplicated
    * by message id against each other and against events received since `dedupeSinceMs`, rejected rows into
-   * the dead-letter table, identity links decided by `decideLinks`, and the segment number recorded so a
-   * replay after a crash loads it once.
+   * the dead-letter table, identity links decided by `decideLinks`, and the last segment number recorded so
+   * a replay after a crash loads each once.
    */
-  loadSegment(
-    file: string,
-    segment: number,
+  loadSegments(
+    files: readonly string[],
+    upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
   ): Promise<SegmentLoadResult>;
