@@ -13,7 +13,7 @@ export interface LoaderOptions {
   onError?: (segment: Segment, err: Error) => void;
 }
 
-const MAX_LOAD_BYTES = 256 * 1024 * 1024;
+const MAX_LOAD_BYTES = 64 * 1024 * 1024;
 
 /** Moves sealed log segments into the warehouse, one transaction each, in order. */
 export class Loader {
