@@ -46,8 +46,12 @@ export interface RunningServer {
   kill: () => Promise<void>;
 }
 
-export async function startServer(db: string, env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, "serve", "--db", db, "--port", "0"], {
+export async function startServer(
+  db: string,
+  env: NodeJS.ProcessEnv = {},
+  args: string[] = [],
+): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, "serve", "--db", db, "--port", "0", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { ReportParamError } from "../analysis/reports.js";
 import { SourceError } from "../sources/sources.js";
 import { WarehouseLockedError } from "../warehouse/duckdb.js";
+import { checkCatalog } from "./catalog.js";
+import { demo } from "./demo.js";
 import { importFile } from "./import.js";
+import { report } from "./report.js";
 import { CliError, parsePort } from "./runtime.js";
 import { serve } from "./serve.js";
 import { sourcesAdd, sourcesList } from "./sources.js";
 import { tokensCreate } from "./tokens.js";
 
 const DB_HELP = "warehouse file (default ./touchpoint.duckdb, or $TOUCHPOINT_DB)";
+const CATALOG_HELP = "the journey map (default ./touchpoints.yml if present, else the built-in catalog)";
 
 const port = (v: string) => {
   try {
@@ -33,7 +38,40 @@ program
   .option("--db <file>", DB_HELP)
   .option("--port <n>", "port (default 8080, or $TOUCHPOINT_PORT; 0 picks a free one)", port)
   .option("--host <h>", "address to listen on (default 127.0.0.1, or $TOUCHPOINT_HOST)")
+  .option("--catalog <file>", CATALOG_HELP)
   .action((o) => serve(o));
+
+program
+  .command("demo")
+  .description(
+    "fill the warehouse with a simulated business (through the real ingestion path), then serve it",
+  )
+  .option("--db <file>", DB_HELP)
+  .option("--customers <n>", "simulated customers", "20000")
+  .option("--seed <s>", "simulation seed", "1")
+  .option("--no-serve", "build the demo warehouse and exit")
+  .option("--port <n>", "port (default 8080, or $TOUCHPOINT_PORT; 0 picks a free one)", port)
+  .option("--host <h>", "address to listen on (default 127.0.0.1, or $TOUCHPOINT_HOST)")
+  .option("--catalog <file>", CATALOG_HELP)
+  .action((o) => demo(o));
+
+program
+  .command("report <kind>")
+  .description("run one analysis: journey-map, gaps")
+  .option("--db <file>", DB_HELP)
+  .option("--catalog <file>", CATALOG_HELP)
+  .option("--from <date>", "start date (YYYY-MM-DD or ISO-8601), inclusive")
+  .option("--to <date>", "end date, exclusive")
+  .option("--lookback <duration>", "attribution lookback before a conversion (journey-map, gaps)", "30d")
+  .option("--json", "print the report as JSON")
+  .option("--csv", "print the report as CSV")
+  .action((kind, o) => report(kind, o));
+
+const catalog = program.command("catalog").description("the journey map as code");
+catalog
+  .command("check <file>")
+  .description("validate a catalog file; errors name the line")
+  .action((file) => checkCatalog(file));
 
 const sources = program.command("sources").description("sources of touchpoints and their write keys");
 sources
@@ -81,7 +119,11 @@ try {
   await program.parseAsync();
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  const known = err instanceof CliError || err instanceof SourceError || err instanceof WarehouseLockedError;
+  const known =
+    err instanceof CliError ||
+    err instanceof SourceError ||
+    err instanceof WarehouseLockedError ||
+    err instanceof ReportParamError;
   process.stderr.write(`error: ${(err as Error).message}\n`);
   if (!known && process.env.TOUCHPOINT_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
   process.exit(1);

@@ -1,3 +1,7 @@
+import { existsSync, statSync } from "node:fs";
+import type { Catalog } from "../catalog/catalog.js";
+import { defaultCatalogPath } from "../catalog/default.js";
+import { CatalogError, loadCatalog } from "../catalog/load.js";
 import { type Config, ingestLogDir, loadConfig } from "../config.js";
 import { Ingestor } from "../ingest/ingestor.js";
 import { openWarehouse } from "../warehouse/duckdb.js";
@@ -47,4 +51,46 @@ export function parsePort(v: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new CliError(`invalid port ${JSON.stringify(v)}: use 0–65535`);
   return n;
+}
+
+/** The catalog file in use: `--catalog`, else `./touchpoints.yml` when present, else the built-in default. */
+export function catalogPath(file: string | undefined): string {
+  if (file) {
+    if (!existsSync(file)) throw new CliError(`cannot read the catalog ${file}: no such file`);
+    return file;
+  }
+  return existsSync("touchpoints.yml") ? "touchpoints.yml" : defaultCatalogPath();
+}
+
+export function resolveCatalog(file: string | undefined): Catalog {
+  const path = catalogPath(file);
+  try {
+    return loadCatalog(path);
+  } catch (err) {
+    if (err instanceof CatalogError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The catalog for a long-running server: re-read when the file changes, so an edit re-classifies the next
+ * query. An edit that does not validate is reported and the last good catalog stays in use.
+ */
+export function watchedCatalog(file: string | undefined): () => Catalog {
+  const path = catalogPath(file);
+  let current = resolveCatalog(path);
+  let mtime = statSync(path).mtimeMs;
+  return () => {
+    const now = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (now !== undefined && now !== mtime) {
+      mtime = now;
+      try {
+        current = loadCatalog(path);
+        logger.info(`catalog ${path} reloaded`);
+      } catch (err) {
+        logger.error(`catalog ${path} not reloaded, keeping the previous one:\n${(err as Error).message}`);
+      }
+    }
+    return current;
+  };
 }

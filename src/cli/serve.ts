@@ -1,15 +1,17 @@
 import { buildApp } from "../server/app.js";
 import { createSource, listSources } from "../sources/sources.js";
-import { logger, openRuntime } from "./runtime.js";
+import { logger, openRuntime, watchedCatalog } from "./runtime.js";
 
 export interface ServeOptions {
   db?: string;
+  catalog?: string;
   port?: number;
   host?: string;
 }
 
 /** `touchpoint serve`: the tracking API and the query API on one port, until SIGTERM or SIGINT. */
 export async function serve(options: ServeOptions): Promise<void> {
+  const catalog = watchedCatalog(options.catalog);
   const rt = await openRuntime({ db: options.db, port: options.port, host: options.host });
   const { config, warehouse, ingestor } = rt;
   if ((await listSources(warehouse)).length === 0) {
@@ -17,7 +19,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const { writeKey } = await createSource(warehouse, "default", "web");
     logger.info(`created the source "default" (web); its write key, shown only now:\n  ${writeKey}`);
   }
-  const app = await buildApp({ warehouse, ingestor, verbose: config.verbose });
+  const app = await buildApp({ warehouse, ingestor, catalog, verbose: config.verbose });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

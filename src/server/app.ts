@@ -1,14 +1,18 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { roleForToken } from "../access/tokens.js";
+import type { Catalog } from "../catalog/catalog.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
 import { trackingRoutes } from "../ingest/routes.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { HttpError } from "./http-error.js";
+import { reportRoutes } from "./report-routes.js";
 
 export interface AppDeps {
   warehouse: Warehouse;
   ingestor: Ingestor;
+  /** The journey map in force; the query API (/api/*) is served when given. */
+  catalog?: () => Catalog;
   verbose?: boolean;
   version?: string;
 }
@@ -84,6 +88,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(trackingRoutes, { prefix: "/v1", ingestor: deps.ingestor });
+  if (deps.catalog) {
+    await app.register(reportRoutes, { prefix: "/api", warehouse: deps.warehouse, catalog: deps.catalog });
+  }
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());

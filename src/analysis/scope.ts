@@ -1,0 +1,26 @@
+import type { CompiledCatalog } from "../catalog/compile.js";
+import type { SqlBuilder } from "../warehouse/sql-builder.js";
+
+/** What every analysis is scoped by: a date range (epoch ms, `to` exclusive). */
+export interface Scope {
+  from: number | null;
+  to: number | null;
+}
+
+export const ALL_TIME: Scope = { from: null, to: null };
+
+/**
+ * The events of the scope, each classified by the compiled catalog at query time (so editing the catalog
+ * re-classifies history): customer, time, touchpoint id or NULL, goal id or NULL, goal value.
+ */
+export function classifiedEvents(b: SqlBuilder, catalog: CompiledCatalog, scope: Scope): string {
+  const where: string[] = ["NOT is_bot"];
+  if (scope.from !== null) where.push(`ts >= ${b.dialect.fromEpochMs(b.param(scope.from))}`);
+  if (scope.to !== null) where.push(`ts < ${b.dialect.fromEpochMs(b.param(scope.to))}`);
+  return `SELECT customer_id, ts, event, channel, properties,
+                 ${catalog.touchpoint(b)} AS touchpoint,
+                 ${catalog.goal(b)} AS goal,
+                 ${catalog.goalValue(b)} AS goal_value
+          FROM customer_events
+          WHERE ${where.join(" AND ")}`;
+}

@@ -1,0 +1,102 @@
+import { writeFileSync } from "node:fs";
+import { createToken } from "../access/tokens.js";
+import type { SourceInfo } from "../ingest/pipeline.js";
+import { simulateBusiness } from "../sim/simulate.js";
+import { createSource } from "../sources/sources.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
+import { CliError, logger, openRuntime, resolveCatalog } from "./runtime.js";
+import { serve } from "./serve.js";
+
+export interface DemoOptions {
+  db?: string;
+  customers?: string;
+  seed?: string;
+  serve?: boolean;
+  catalog?: string;
+  port?: number;
+  host?: string;
+}
+
+const BATCH = 2000;
+
+/**
+ * `touchpoint demo`: fills the warehouse with the simulated business through the real ingestion path, writes
+ * the simulation's ground truth beside it, and serves it. Run again on the same file, it only serves.
+ */
+export async function demo(options: DemoOptions): Promise<void> {
+  const customers = positiveInt("customers", options.customers ?? "20000");
+  const seed = positiveInt("seed", options.seed ?? "1");
+  resolveCatalog(options.catalog); // a broken catalog should fail before minutes of loading
+  const rt = await openRuntime({ db: options.db });
+  try {
+    if (await alreadyBuilt(rt.warehouse, seed, customers)) {
+      logger.info(`${rt.config.db} already holds the demo (seed ${seed}, ${customers} customers)`);
+    } else {
+      const started = Date.now();
+      const sim = simulateBusiness({ customers, seed });
+      const sources = new Map<string, SourceInfo>();
+      for (const s of sim.sources)
+        sources.set(s.name, (await createSource(rt.warehouse, s.name, s.kind)).source);
+      const pending = new Map<string, unknown[]>();
+      let messages = 0;
+      const send = async (name: string, batch: unknown[]) => {
+        await rt.ingestor.ingest(batch, null, sources.get(name)!);
+      };
+      logger.info(`simulating ${customers.toLocaleString("en")} customers (seed ${seed})…`);
+      for (const { source, message } of sim.messages()) {
+        const batch = pending.get(source) ?? [];
+        pending.set(source, batch);
+        batch.push(message);
+        messages++;
+        if (batch.length >= BATCH) {
+          await send(source, batch);
+          pending.set(source, []);
+        }
+      }
+      for (const [source, batch] of pending) if (batch.length > 0) await send(source, batch);
+      await rt.ingestor.flush();
+      await rt.warehouse.run(
+        "INSERT OR REPLACE INTO ingest_state VALUES ('demo_seed', $1), ('demo_customers', $2)",
+        [seed, customers],
+      );
+      const truthFile = `${rt.config.db}.truth.json`;
+      writeFileSync(truthFile, `${JSON.stringify(sim.truth, null, 2)}\n`);
+      const { token } = await createToken(rt.warehouse, "demo admin token", "admin");
+      const { writeKey } = await createSource(rt.warehouse, "default", "web");
+      logger.info(
+        `loaded ${messages.toLocaleString("en")} messages in ${((Date.now() - started) / 1000).toFixed(1)} s; ground truth in ${truthFile}`,
+      );
+      logger.info(`an admin token for the query API (/api/*), shown only now:\n  ${token}`);
+      logger.info(`the write key of the source "default" (web), shown only now:\n  ${writeKey}`);
+    }
+  } finally {
+    await rt.close();
+  }
+  if (options.serve !== false)
+    await serve({ db: options.db, catalog: options.catalog, port: options.port, host: options.host });
+}
+
+async function alreadyBuilt(wh: Warehouse, seed: number, customers: number): Promise<boolean> {
+  const state = new Map(
+    (await wh.query<{ key: string; value: number }>("SELECT key, value FROM ingest_state")).map((r) => [
+      r.key,
+      r.value,
+    ]),
+  );
+  const [{ n } = { n: 0 }] = await wh.query<{ n: number }>("SELECT count(*) AS n FROM events");
+  if (state.has("demo_seed")) {
+    if (state.get("demo_seed") === seed && state.get("demo_customers") === customers) return true;
+    throw new CliError(
+      `the warehouse holds the demo with seed ${state.get("demo_seed")} and ${state.get("demo_customers")} customers; use another --db for another one`,
+    );
+  }
+  if (n > 0) throw new CliError(`the warehouse holds ${n} events that are not the demo's; use another --db`);
+  return false;
+}
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`--${name} must be a positive whole number, got ${JSON.stringify(text)}`);
+  return n;
+}

@@ -1,0 +1,22 @@
+import { REPORTS, type ReportParams } from "../analysis/reports.js";
+import { formatCsv, formatTable } from "../util/table.js";
+import { CliError, resolveCatalog, withWarehouse } from "./runtime.js";
+
+export interface ReportOptions extends ReportParams {
+  db?: string;
+  catalog?: string;
+  json?: string;
+  csv?: string;
+}
+
+/** `touchpoint report KIND`: one analysis, printed as a table, JSON or CSV. */
+export async function report(kind: string, options: ReportOptions): Promise<void> {
+  const spec = REPORTS[kind];
+  if (!spec)
+    throw new CliError(`unknown report ${JSON.stringify(kind)}; one of: ${Object.keys(REPORTS).join(", ")}`);
+  const catalog = resolveCatalog(options.catalog);
+  const result = await withWarehouse(options.db, (wh) => spec.run(wh, catalog, options));
+  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (options.csv) process.stdout.write(`${formatCsv(spec.rows(result))}\n`);
+  else process.stdout.write(`${formatTable(spec.rows(result))}\n`);
+}

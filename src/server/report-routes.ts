@@ -1,0 +1,43 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { REPORTS, ReportParamError, type ReportParams } from "../analysis/reports.js";
+import type { Catalog } from "../catalog/catalog.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
+import { HttpError } from "./http-error.js";
+
+export interface ReportRouteOptions {
+  warehouse: Warehouse;
+  /** The catalog as of now: re-read when its file changes, so an edit re-classifies the next query. */
+  catalog: () => Catalog;
+}
+
+/** `GET /api/<kind>`: the same report as `touchpoint report <kind> --json`. */
+export async function reportRoutes(app: FastifyInstance, options: ReportRouteOptions): Promise<void> {
+  for (const [kind, spec] of Object.entries(REPORTS)) {
+    const query: Record<string, ReturnType<typeof Type.String>> = {
+      from: Type.String({ description: "start date (YYYY-MM-DD or ISO-8601), inclusive" }),
+      to: Type.String({ description: "end date, exclusive" }),
+    };
+    for (const [name, help] of Object.entries(spec.params)) query[name] = Type.String({ description: help });
+    app.get(
+      `/${kind}`,
+      {
+        schema: {
+          summary: spec.description,
+          tags: ["reports"],
+          security: [{ token: [] }],
+          querystring: Type.Partial(Type.Object(query, { additionalProperties: false })),
+          response: { 200: spec.schema },
+        },
+      },
+      async (request) => {
+        try {
+          return await spec.run(options.warehouse, options.catalog(), request.query as ReportParams);
+        } catch (err) {
+          if (err instanceof ReportParamError) throw new HttpError(400, err.message.replace(/^--/, ""));
+          throw err;
+        }
+      },
+    );
+  }
+}
