@@ -4,6 +4,7 @@ import { findGaps } from "../src/analysis/gaps/gaps.js";
 import { journeyMap } from "../src/analysis/journey-map/journey-map.js";
 import type { Catalog, MatchRule, MatchValue } from "../src/catalog/catalog.js";
 import { loadDefaultCatalog } from "../src/catalog/default.js";
+import { matchesText } from "../src/catalog/match.js";
 import { ingestLogDir, loadConfig } from "../src/config.js";
 import { Ingestor } from "../src/ingest/ingestor.js";
 import { simulateBusiness } from "../src/sim/simulate.js";
@@ -41,16 +42,10 @@ async function simulated(name: string, customers: number, seed: number) {
   return { wh, truth: sim.truth };
 }
 
-// An independent implementation of the definitions in docs/metrics.md, on raw rows in JavaScript.
+// An independent implementation of the definitions in docs/metrics.md, on raw rows in JavaScript
+// (the rules evaluated in JS, not through the SQL the compiler emits).
 function matches(value: MatchValue, text: string | null): boolean {
-  if (text === null) return false;
-  if (value.kind === "exact") return value.values.includes(text);
-  if (value.kind === "regex") return new RegExp(value.source).test(text);
-  const re = value.glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replaceAll("*", ".*")
-    .replaceAll("?", ".");
-  return new RegExp(`^${re}$`, "s").test(text);
+  return text !== null && matchesText(value, text);
 }
 
 type RawEvent = {
