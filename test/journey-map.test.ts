@@ -33,11 +33,11 @@ async function simulated(name: string, customers: number, seed: number) {
     batches.set(source, batch);
     batch.push(message);
     if (batch.length >= 1000) {
-      await ingestor.ingest(batch.splice(0), null, sources.get(source)!);
+      await ingestor.ingestBulk(batch.splice(0), sources.get(source)!);
     }
   }
   for (const [source, batch] of batches)
-    if (batch.length) await ingestor.ingest(batch, null, sources.get(source)!);
+    if (batch.length) await ingestor.ingestBulk(batch, sources.get(source)!);
   await ingestor.close();
   return { wh, truth: sim.truth };
 }

@@ -40,7 +40,7 @@ export async function demo(options: DemoOptions): Promise<void> {
       const pending = new Map<string, unknown[]>();
       let messages = 0;
       const send = async (name: string, batch: unknown[]) => {
-        await rt.ingestor.ingest(batch, null, sources.get(name)!);
+        await rt.ingestor.ingestBulk(batch, sources.get(name)!);
       };
       logger.info(`simulating ${customers.toLocaleString("en")} customers (seed ${seed})…`);
       for (const { source, message } of sim.messages()) {

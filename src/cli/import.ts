@@ -92,13 +92,12 @@ async function load(ingestor: Ingestor, source: SourceInfo, fileName: string, it
           .digest("hex")
           .slice(0, 32)}`,
     );
-    const outcome = await ingestor.ingest(
+    const outcome = await ingestor.ingestBulk(
       parsed.map((p) => p.value),
-      null,
       source,
       { messageIdFor: (i) => ids[i]! },
     );
-    for (const r of outcome.rejected) report(parsed[r.index]!.line, r.field ? `${r.reason}` : r.reason);
+    for (const r of outcome.rejected) report(parsed[r.index]!.line, r.reason);
     records += batch.length;
     batch = [];
   };

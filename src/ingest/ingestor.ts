@@ -121,6 +121,19 @@ export class Ingestor {
     return { accepted: result.accepted, rejected: result.rejected };
   }
 
+  /**
+   * For bulk loads (imports, the demo): waits for the warehouse to catch up instead of failing when the
+   * backlog grows, then ingests like `ingest`.
+   */
+  async ingestBulk(
+    messages: readonly unknown[],
+    source: SourceInfo,
+    options: { messageIdFor?: (index: number) => string } = {},
+  ): Promise<IngestOutcome> {
+    if (this.log.backlogBytes > this.settings.maxBacklogBytes / 2) await this.flush();
+    return this.ingest(messages, null, source, options);
+  }
+
   /** Dead-letters input that never became a message (an import line that is not JSON). */
   async reject(
     items: { raw: string; field: string | null; reason: string }[],
