@@ -5,10 +5,10 @@ import { journeyMap } from "../src/analysis/journey-map/journey-map.js";
 import type { Catalog, MatchRule, MatchValue } from "../src/catalog/catalog.js";
 import { loadDefaultCatalog } from "../src/catalog/default.js";
 import { matchesText } from "../src/catalog/match.js";
+import { ingestSimulation } from "../src/cli/demo.js";
 import { ingestLogDir, loadConfig } from "../src/config.js";
 import { Ingestor } from "../src/ingest/ingestor.js";
 import { simulateBusiness } from "../src/sim/simulate.js";
-import { createSource } from "../src/sources/sources.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import { tempDir } from "./support.js";
 
@@ -25,19 +25,7 @@ async function simulated(name: string, customers: number, seed: number) {
   const config = loadConfig({ db });
   const ingestor = await Ingestor.start(wh, ingestLogDir(db), config.ingest, { info() {}, error() {} });
   const sim = simulateBusiness({ customers, seed });
-  const sources = new Map<string, Awaited<ReturnType<typeof createSource>>["source"]>();
-  for (const s of sim.sources) sources.set(s.name, (await createSource(wh, s.name, s.kind)).source);
-  const batches = new Map<string, unknown[]>();
-  for (const { source, message } of sim.messages()) {
-    const batch = batches.get(source) ?? [];
-    batches.set(source, batch);
-    batch.push(message);
-    if (batch.length >= 1000) {
-      await ingestor.ingestBulk(batch.splice(0), sources.get(source)!);
-    }
-  }
-  for (const [source, batch] of batches)
-    if (batch.length) await ingestor.ingestBulk(batch, sources.get(source)!);
+  await ingestSimulation(wh, ingestor, sim);
   await ingestor.close();
   return { wh, truth: sim.truth };
 }

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { createToken } from "../access/tokens.js";
+import type { Ingestor } from "../ingest/ingestor.js";
 import type { SourceInfo } from "../ingest/pipeline.js";
-import { simulateBusiness } from "../sim/simulate.js";
+import { type Simulation, simulateBusiness } from "../sim/simulate.js";
 import { createSource } from "../sources/sources.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { CliError, logger, openRuntime, resolveCatalog } from "./runtime.js";
@@ -34,27 +35,8 @@ export async function demo(options: DemoOptions): Promise<void> {
     } else {
       const started = Date.now();
       const sim = simulateBusiness({ customers, seed });
-      const sources = new Map<string, SourceInfo>();
-      for (const s of sim.sources)
-        sources.set(s.name, (await createSource(rt.warehouse, s.name, s.kind)).source);
-      const pending = new Map<string, unknown[]>();
-      let messages = 0;
-      const send = async (name: string, batch: unknown[]) => {
-        await rt.ingestor.ingestBulk(batch, sources.get(name)!);
-      };
       logger.info(`simulating ${customers.toLocaleString("en")} customers (seed ${seed})…`);
-      for (const { source, message } of sim.messages()) {
-        const batch = pending.get(source) ?? [];
-        pending.set(source, batch);
-        batch.push(message);
-        messages++;
-        if (batch.length >= BATCH) {
-          await send(source, batch);
-          pending.set(source, []);
-        }
-      }
-      for (const [source, batch] of pending) if (batch.length > 0) await send(source, batch);
-      await rt.ingestor.flush();
+      const messages = await ingestSimulation(rt.warehouse, rt.ingestor, sim);
       await rt.warehouse.run(
         "INSERT OR REPLACE INTO ingest_state VALUES ('demo_seed', $1), ('demo_customers', $2)",
         [seed, customers],
@@ -74,6 +56,25 @@ export async function demo(options: DemoOptions): Promise<void> {
   }
   if (options.serve !== false)
     await serve({ db: options.db, catalog: options.catalog, port: options.port, host: options.host });
+}
+
+/** Creates the simulation's sources and sends its messages through the ingestion path; returns their count. */
+export async function ingestSimulation(wh: Warehouse, ingestor: Ingestor, sim: Simulation): Promise<number> {
+  const sources = new Map<string, SourceInfo>();
+  for (const s of sim.sources) sources.set(s.name, (await createSource(wh, s.name, s.kind)).source);
+  const pending = new Map<string, unknown[]>();
+  let messages = 0;
+  for (const { source, message } of sim.messages()) {
+    const batch = pending.get(source) ?? [];
+    pending.set(source, batch);
+    batch.push(message);
+    messages++;
+    if (batch.length >= BATCH) await ingestor.ingestBulk(batch.splice(0), sources.get(source)!);
+  }
+  for (const [source, batch] of pending)
+    if (batch.length > 0) await ingestor.ingestBulk(batch, sources.get(source)!);
+  await ingestor.flush();
+  return messages;
 }
 
 async function alreadyBuilt(wh: Warehouse, seed: number, customers: number): Promise<boolean> {

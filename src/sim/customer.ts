@@ -211,7 +211,7 @@ export class Customer {
   }
 
   /** An event of an offline or owned source (store, help desk, email, survey…): userId only. */
-  offline(source: string, event: string, properties: Obj): void {
+  offline(source: string, event: string, properties: Obj, extra: Obj = {}): void {
     this.push(source, {
       type: "track",
       messageId: "",
@@ -219,19 +219,12 @@ export class Customer {
       event,
       userId: this.userId,
       properties,
+      ...extra,
     });
   }
 
   /** A server-side call of the web shop (shipping, refunds). */
   server(event: string, properties: Obj): void {
-    this.push("Website", {
-      type: "track",
-      messageId: "",
-      timestamp: "",
-      event,
-      userId: this.userId,
-      properties,
-      context: { library: { ...SERVER_LIBRARY } },
-    });
+    this.offline("Website", event, properties, { context: { library: { ...SERVER_LIBRARY } } });
   }
 }
