@@ -137,6 +137,17 @@ test("stored events are classified in DuckDB: exact, lists, properties, globs, r
   for (const e of EVENTS) assert.deepEqual(byId.get(e.id), e.want, `event ${e.id}`);
 });
 
+test("touchpoint codes name the same touchpoint as the id expression, by catalog position", async () => {
+  const compiled = compileCatalog(parseCatalog(CATALOG, "c.yml"));
+  const b = new SqlBuilder(wh.dialect);
+  const rows = await wh.query<{ id: string | null; code: number | null }>(
+    `SELECT ${compiled.touchpoint(b)} AS id, ${compiled.touchpointCode(b)} AS code FROM events`,
+    b.params,
+  );
+  assert.ok(rows.some((r) => r.code !== null));
+  for (const r of rows) assert.equal(r.code === null ? null : compiled.touchpointIds[r.code - 1], r.id);
+});
+
 test("user values are bound as parameters, never spliced into the SQL", async () => {
   const { sql, params } = await classify(parseCatalog(CATALOG, "c.yml"));
   for (const value of ["Email Opened", "spring_", "gold", "goo", "DROP TABLE", "Order Completed", "42"]) {

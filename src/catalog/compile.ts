@@ -1,11 +1,26 @@
 import { assertPlainPath } from "../warehouse/dialect.js";
 import type { SqlBuilder } from "../warehouse/sql-builder.js";
-import { type Catalog, type Goal, ID, type MatchRule, type MatchValue, RULE_COLUMNS } from "./catalog.js";
+import {
+  type Catalog,
+  type Goal,
+  ID,
+  type MatchRule,
+  type MatchValue,
+  RULE_COLUMNS,
+  type Touchpoint,
+} from "./catalog.js";
 import { globToLike } from "./match.js";
 
 export interface CompiledCatalog {
   /** SQL expression over an events row → touchpoint id, or NULL (no touchpoint, or a goal event). */
   touchpoint(b: SqlBuilder): string;
+  /**
+   * → the touchpoint's position in `touchpointIds` (1-based INTEGER) or NULL: small codes that sequence
+   * queries pack beside the time into one sortable integer.
+   */
+  touchpointCode(b: SqlBuilder): string;
+  /** The ids of the touchpoints that can match, in catalog order: code k is `touchpointIds[k - 1]`. */
+  touchpointIds: readonly string[];
   /** → goal id or NULL. */
   goal(b: SqlBuilder): string;
   /** → the goal's numeric value (DOUBLE) for goal events, NULL otherwise. */
@@ -22,13 +37,21 @@ export function compileCatalog(catalog: Catalog): CompiledCatalog {
   }
   const goals = catalog.goals;
   const touchpoints = catalog.touchpoints.filter((t) => t.match.length > 0);
+  const classify = (b: SqlBuilder, label: (t: Touchpoint, index: number) => string) => {
+    const goalArm = goals.length ? `WHEN ${anyGoal(b, goals)} THEN NULL ` : "";
+    const arms = touchpoints.map((t, i) => `WHEN ${anyRule(b, t.match)} THEN ${label(t, i)}`);
+    return `(CASE ${goalArm}${arms.join(" ")} ELSE NULL END)`;
+  };
   return {
     touchpoint(b) {
       if (touchpoints.length === 0) return "CAST(NULL AS VARCHAR)";
-      const goalArm = goals.length ? `WHEN ${anyGoal(b, goals)} THEN NULL ` : "";
-      const arms = touchpoints.map((t) => `WHEN ${anyRule(b, t.match)} THEN '${t.id}'`);
-      return `(CASE ${goalArm}${arms.join(" ")} ELSE NULL END)`;
+      return classify(b, (t) => `'${t.id}'`);
     },
+    touchpointCode(b) {
+      if (touchpoints.length === 0) return "CAST(NULL AS INTEGER)";
+      return classify(b, (_, i) => String(i + 1));
+    },
+    touchpointIds: touchpoints.map((t) => t.id),
     goal(b) {
       if (goals.length === 0) return "CAST(NULL AS VARCHAR)";
       return `(CASE ${goals.map((g) => `WHEN ${anyRule(b, g.match)} THEN '${g.id}'`).join(" ")} ELSE NULL END)`;

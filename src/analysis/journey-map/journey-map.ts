@@ -2,7 +2,8 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { classifiedEvents, type Scope } from "../scope.js";
+import type { Scope } from "../scope.js";
+import { CODE_SPACE, codedEvents, codeOf, msOf } from "../sequences.js";
 import type { JourneyMapReport, TouchpointStats } from "./report.js";
 
 export interface JourneyMapOptions extends Scope {
@@ -13,7 +14,7 @@ export interface JourneyMapOptions extends Scope {
 const DAY = 86_400_000;
 
 type TouchpointRow = {
-  touchpoint: string;
+  code: number | null;
   customers: number;
   events: number;
   converted: number;
@@ -27,12 +28,18 @@ type TouchpointRow = {
   ces: number | null;
   attributed_conversions: number | null;
   attributed_revenue: number | null;
+  total_customers: number;
+  total_converters: number;
+  total_conversions: number;
+  total_revenue: number;
+  total_currency: string | null;
 };
 
 /**
  * The journey map measured: per stage and touchpoint, reach, conversion, drop-off, time to the next
  * touchpoint and to conversion, satisfaction and attributed conversions (definitions in docs/metrics.md).
- * One pass of window functions in the warehouse; Node receives one row per touchpoint.
+ * One query: each customer's touches become a sorted list of packed integers, and every measure is a
+ * list operation on it (no window functions); Node receives one row per touchpoint.
  */
 export async function journeyMap(
   wh: Warehouse,
@@ -42,117 +49,131 @@ export async function journeyMap(
   const lookbackMs = options.lookbackMs ?? 30 * DAY;
   const b = new SqlBuilder(wh.dialect);
   const compiled = compileCatalog(catalog);
+  const codeCase = (expr: string) =>
+    `CASE ${expr} ${compiled.touchpointIds.map((id, i) => `WHEN '${id}' THEN ${i + 1}`).join(" ")} END`;
+  const isResponse = "event = 'Survey Responded'";
+  const responseField = (field: string) =>
+    `CASE WHEN ${isResponse} THEN ${b.dialect.jsonText("properties", field)} END`;
+  // A touch is packed as ms·S + code·2 + (1 if it is a survey response): sorting a plain integer list
+  // orders the customer's touches by time, and the low bit keeps answers out of "the touchpoint before".
+  const S = CODE_SPACE;
+  const touch = (x: string) => `(${codeOf(x)} // 2)`;
+  const at = msOf;
+  // by_code sorts the same touches code-major (code·2^42 + ms): each code's first touch is where it changes.
+  const C = 2 ** 42;
   const lookback = b.param(lookbackMs);
   const sql = `
-    WITH ev AS (${classifiedEvents(b, compiled, options)}),
-    t AS (
-      SELECT customer_id, ts, touchpoint, goal,
-             CASE WHEN goal IS NOT NULL THEN coalesce(goal_value, 0) END AS goal_value,
-             event = 'Survey Responded' AS is_response,
-             CASE WHEN event = 'Survey Responded' THEN ${b.dialect.jsonText("properties", "touchpoint")} END AS rated,
-             CASE WHEN event = 'Survey Responded' THEN ${b.dialect.jsonText("properties", "metric")} END AS metric,
-             CASE WHEN event = 'Survey Responded'
-                  THEN TRY_CAST(${b.dialect.jsonText("properties", "score")} AS DOUBLE) END AS score
-      FROM ev WHERE touchpoint IS NOT NULL OR goal IS NOT NULL OR event = 'Survey Responded'
+    WITH ev AS (${codedEvents(b, compiled, options, [
+      `${isResponse} AS is_response`,
+      `${responseField("touchpoint")} AS rated`,
+      `${responseField("metric")} AS metric`,
+      `TRY_CAST(${responseField("score")} AS DOUBLE) AS score`,
+      "currency",
+    ])}),
+    seq AS MATERIALIZED (
+      SELECT customer_id,
+             list_sort(list(ms * ${S} + code * 2 + is_response::INTEGER) FILTER (WHERE code IS NOT NULL)) AS touches,
+             list_sort(list(code * ${C} + ms) FILTER (WHERE code IS NOT NULL)) AS by_code,
+             list_sort(list(ms) FILTER (WHERE is_goal)) AS goals,
+             list(coalesce(goal_value, 0) ORDER BY ms) FILTER (WHERE is_goal) AS goal_values,
+             any_value(currency) FILTER (WHERE is_goal) AS currency
+      FROM ev GROUP BY customer_id
     ),
-    w AS (
-      SELECT *,
-        min(CASE WHEN goal IS NOT NULL THEN ts END) OVER fwd AS next_goal_ts,
-        first_value(goal_value IGNORE NULLS) OVER fwd AS next_goal_value,
-        last_value(CASE WHEN NOT is_response THEN touchpoint END IGNORE NULLS) OVER back AS previous_touchpoint
-      FROM t
-      WINDOW fwd AS (PARTITION BY customer_id ORDER BY ts ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING),
-             back AS (PARTITION BY customer_id ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    firsts AS (
+      SELECT by_code, goals,
+             list_filter(range(1, len(by_code) + 1),
+                         i -> i = 1 OR by_code[i] // ${C} <> by_code[i - 1] // ${C}) AS starts
+      FROM seq WHERE by_code IS NOT NULL
     ),
-    tp AS (SELECT customer_id, ts, touchpoint, next_goal_ts, next_goal_value FROM w WHERE touchpoint IS NOT NULL),
-    per_customer AS (
-      SELECT touchpoint, customer_id, count(*) AS n, min(ts) AS first_ts, arg_min(next_goal_ts, ts) AS goal_after_first
-      FROM tp GROUP BY touchpoint, customer_id
+    reached AS (
+      SELECT unnest(list_transform(starts, i -> by_code[i] // ${C})) AS code,
+             unnest(list_transform(range(1, len(starts) + 1),
+                                   k -> coalesce(starts[k + 1], len(by_code) + 1) - starts[k])) AS events,
+             unnest(list_transform(starts,
+                                   i -> list_filter(goals, g -> g >= by_code[i] % ${C})[1] - by_code[i] % ${C})) AS to_conversion
+      FROM firsts
     ),
     reach AS (
-      SELECT touchpoint, count(*) AS customers, sum(n) AS events, count(goal_after_first) AS converted,
-             median(epoch_ms(goal_after_first) - epoch_ms(first_ts)) / 1000 AS median_s_to_conversion
-      FROM per_customer GROUP BY touchpoint
-    ),
-    last_seen AS (
-      SELECT arg_max(touchpoint, ts) FILTER (WHERE touchpoint IS NOT NULL) AS touchpoint,
-             max(ts) FILTER (WHERE touchpoint IS NOT NULL) AS last_touch,
-             max(ts) FILTER (WHERE goal IS NOT NULL) AS last_goal
-      FROM t GROUP BY customer_id
+      SELECT code, count(*) AS customers, sum(events) AS events, count(to_conversion) AS converted,
+             median(to_conversion) / 1000 AS median_s_to_conversion
+      FROM reached GROUP BY code
     ),
     drops AS (
-      SELECT touchpoint, count(*) AS dropped FROM last_seen
-      WHERE touchpoint IS NOT NULL AND (last_goal IS NULL OR last_touch > last_goal) GROUP BY touchpoint
+      SELECT ${touch("touches[-1]")} AS code, count(*) AS dropped FROM seq
+      WHERE touches IS NOT NULL AND (goals IS NULL OR ${at("touches[-1]")} > goals[-1]) GROUP BY 1
     ),
     runs AS (
-      SELECT customer_id, ts, touchpoint,
-             lag(touchpoint) OVER (PARTITION BY customer_id ORDER BY ts) AS prev
-      FROM tp
-    ),
-    run_starts AS (
-      SELECT touchpoint, ts, lead(ts) OVER (PARTITION BY customer_id ORDER BY ts) AS next_ts
-      FROM runs WHERE prev IS DISTINCT FROM touchpoint
+      SELECT list_filter(touches, (x, i) -> i = 1 OR ${touch("x")} <> ${touch("touches[i - 1]")}) AS r
+      FROM seq WHERE len(touches) > 1
     ),
     next_step AS (
-      SELECT touchpoint, median(epoch_ms(next_ts) - epoch_ms(ts)) / 1000 AS median_s_to_next
-      FROM run_starts WHERE next_ts IS NOT NULL GROUP BY touchpoint
+      SELECT code, median(gap) / 1000 AS median_s_to_next FROM (
+        SELECT unnest(list_transform(range(1, len(r)), k -> ${touch("r[k]")})) AS code,
+               unnest(list_transform(range(1, len(r)), k -> ${at("r[k + 1]")} - ${at("r[k]")})) AS gap
+        FROM runs WHERE len(r) > 1)
+      GROUP BY code
     ),
     answers AS (
-      SELECT coalesce(rated, previous_touchpoint) AS touchpoint, metric, score FROM w
-      WHERE is_response AND (
-        (metric = 'csat' AND score BETWEEN 1 AND 5) OR (metric = 'nps' AND score BETWEEN 0 AND 10)
-        OR (metric = 'ces' AND score BETWEEN 1 AND 7))
+      SELECT coalesce(${codeCase("a.rated")},
+                      ${touch(`list_filter(s.touches, x -> ${at("x")} < a.ms AND x % 2 = 0)[-1]`)}) AS code,
+             a.metric, a.score
+      FROM ev a JOIN seq s USING (customer_id)
+      WHERE a.is_response AND (
+        (a.metric = 'csat' AND a.score BETWEEN 1 AND 5) OR (a.metric = 'nps' AND a.score BETWEEN 0 AND 10)
+        OR (a.metric = 'ces' AND a.score BETWEEN 1 AND 7))
     ),
     satisfaction AS (
-      SELECT touchpoint, count(*) AS responses,
+      SELECT code, count(*) AS responses,
              100 * avg(CASE WHEN score >= 4 THEN 1 ELSE 0 END) FILTER (WHERE metric = 'csat') AS csat,
              avg(score) FILTER (WHERE metric = 'csat') AS csat_mean,
              100 * (avg(CASE WHEN score >= 9 THEN 1 ELSE 0 END) FILTER (WHERE metric = 'nps')
                   - avg(CASE WHEN score <= 6 THEN 1 ELSE 0 END) FILTER (WHERE metric = 'nps')) AS nps,
              avg(score) FILTER (WHERE metric = 'ces') AS ces
-      FROM answers WHERE touchpoint IS NOT NULL GROUP BY touchpoint
+      FROM answers WHERE code IS NOT NULL GROUP BY code
     ),
-    credited AS (
-      SELECT touchpoint, next_goal_value,
-             count(*) OVER (PARTITION BY customer_id, next_goal_ts) AS touches
-      FROM tp
-      WHERE next_goal_ts IS NOT NULL AND epoch_ms(next_goal_ts) - epoch_ms(ts) <= ${lookback}
+    journeys AS (
+      SELECT unnest(list_transform(range(1, len(goals) + 1), k -> list_filter(touches,
+               x -> ${at("x")} <= goals[k] AND ${at("x")} > coalesce(goals[k - 1], -1)
+                    AND goals[k] - ${at("x")} <= ${lookback}))) AS path,
+             unnest(goal_values) AS value
+      FROM seq WHERE goals IS NOT NULL AND touches IS NOT NULL
     ),
     attribution AS (
-      SELECT touchpoint, sum(1.0 / touches) AS attributed_conversions,
-             sum(next_goal_value / touches) AS attributed_revenue
-      FROM credited GROUP BY touchpoint
+      SELECT code, sum(1.0 / n) AS attributed_conversions, sum(value / n) AS attributed_revenue FROM (
+        SELECT unnest(list_transform(path, x -> ${touch("x")})) AS code, len(path) AS n, value
+        FROM journeys WHERE len(path) > 0)
+      GROUP BY code
+    ),
+    totals AS (
+      SELECT count(*) AS customers, count(goals) AS converters, coalesce(sum(len(goals)), 0) AS conversions,
+             coalesce(sum(list_sum(goal_values)), 0) AS revenue, mode(currency) AS currency
+      FROM seq
     )
-    SELECT r.touchpoint, r.customers, r.events, r.converted, r.median_s_to_conversion, d.dropped,
+    SELECT r.code, r.customers, r.events, r.converted, r.median_s_to_conversion, d.dropped,
            n.median_s_to_next, s.responses, s.csat, s.csat_mean, s.nps, s.ces,
-           a.attributed_conversions, a.attributed_revenue
-    FROM reach r
-    LEFT JOIN drops d USING (touchpoint)
-    LEFT JOIN next_step n USING (touchpoint)
-    LEFT JOIN satisfaction s USING (touchpoint)
-    LEFT JOIN attribution a USING (touchpoint)`;
+           a.attributed_conversions, a.attributed_revenue,
+           t.customers AS total_customers, t.converters AS total_converters,
+           t.conversions AS total_conversions, t.revenue AS total_revenue, t.currency AS total_currency
+    FROM totals t
+    LEFT JOIN reach r ON true
+    LEFT JOIN drops d USING (code)
+    LEFT JOIN next_step n USING (code)
+    LEFT JOIN satisfaction s USING (code)
+    LEFT JOIN attribution a USING (code)`;
 
-  const totalsBuilder = new SqlBuilder(wh.dialect);
-  const totalsSql = `
-    WITH ev AS (${classifiedEvents(totalsBuilder, compiled, options)})
-    SELECT count(DISTINCT customer_id) AS customers,
-           count(DISTINCT customer_id) FILTER (WHERE goal IS NOT NULL) AS converters,
-           count(*) FILTER (WHERE goal IS NOT NULL) AS conversions,
-           coalesce(sum(goal_value) FILTER (WHERE goal IS NOT NULL), 0) AS revenue,
-           mode(${wh.dialect.jsonText("properties", "currency")}) FILTER (WHERE goal IS NOT NULL) AS currency
-    FROM ev`;
-
-  const [rows, [totals]] = await Promise.all([
-    wh.query<TouchpointRow>(sql, b.params),
-    wh.query<{
-      customers: number;
-      converters: number;
-      conversions: number;
-      revenue: number;
-      currency: string | null;
-    }>(totalsSql, totalsBuilder.params),
-  ]);
-  const byId = new Map(rows.map((r) => [r.touchpoint, r]));
+  const rows = await wh.query<TouchpointRow>(sql, b.params);
+  const totals = rows[0]
+    ? {
+        customers: rows[0].total_customers,
+        converters: rows[0].total_converters,
+        conversions: rows[0].total_conversions,
+        revenue: rows[0].total_revenue,
+        currency: rows[0].total_currency,
+      }
+    : undefined;
+  const byId = new Map(
+    rows.filter((r) => r.code !== null).map((r) => [compiled.touchpointIds[r.code! - 1], r]),
+  );
   const attributed = rows.reduce((sum, r) => sum + (r.attributed_conversions ?? 0), 0);
   const converters = totals?.converters ?? 0;
 
