@@ -37,3 +37,49 @@ export function codedEvents(
           FROM customer_events
           WHERE ${where.join(" AND ")}`;
 }
+
+/**
+ * SQL (a list expression over a `seq` row with `touches`, `goals` and `goal_values`): for each of the
+ * customer's conversions, the packed touches after the previous conversion and at most `lookback` ms
+ * before it — the conversion's journey. Touches at the conversion's own millisecond count towards it.
+ */
+export function journeysOfConversions(lookback: string): string {
+  const at = msOf("x");
+  return `list_transform(range(1, len(goals) + 1), k -> list_filter(coalesce(touches, []),
+            x -> ${at} <= goals[k] AND ${at} > coalesce(goals[k - 1], -1) AND goals[k] - ${at} <= ${lookback}))`;
+}
+
+/**
+ * CTE `conversions`: one row per conversion of the `seq` CTE, with its journey (`path`, packed touches),
+ * time (`goal`), `value` and a row `id`.
+ */
+export function conversionsCte(lookback: string): string {
+  return `conversions AS MATERIALIZED (
+      SELECT row_number() OVER () AS id, * FROM (
+        SELECT unnest(${journeysOfConversions(lookback)}) AS path, unnest(goals) AS goal,
+               unnest(goal_values) AS value
+        FROM seq WHERE goals IS NOT NULL))`;
+}
+
+/**
+ * The path summary the attribution models read, over the CTEs `seq` and `conversions`: rows of kind
+ * `path` (distinct key paths with conversions, value and null journeys) and one row of kind
+ * `unattributed` (conversions without a touch in their window). A null journey is a customer with
+ * touches and no conversion in scope: their touches in the lookback window before the last one.
+ * `collapse` merges consecutive repeats of a key (all a first-order Markov chain sees).
+ */
+export function pathSummarySelect(lookback: string, keyOf: (x: string) => string, collapse: boolean): string {
+  const keys = `list_transform(path, x -> ${keyOf("x")}::INTEGER)`;
+  const path = collapse ? "list_filter(k, (x, i) -> i = 1 OR x <> k[i - 1])" : "k";
+  return `SELECT 'path' AS kind, ${path} AS path, sum(conversions) AS conversions, sum(value) AS value,
+                 sum(nulls) AS nulls
+          FROM (SELECT ${keys} AS k, conversions, value, nulls FROM (
+                  SELECT path, 1 AS conversions, value, 0 AS nulls FROM conversions WHERE len(path) > 0
+                  UNION ALL
+                  SELECT list_filter(touches, x -> ${msOf("touches[-1]")} - ${msOf("x")} <= ${lookback}), 0, 0, 1
+                  FROM seq WHERE goals IS NULL AND touches IS NOT NULL))
+          GROUP BY 2
+          UNION ALL BY NAME
+          SELECT 'unattributed' AS kind, count(*) AS conversions, coalesce(sum(value), 0) AS value
+          FROM conversions WHERE len(path) = 0`;
+}

@@ -3,7 +3,7 @@ import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import type { Scope } from "../scope.js";
-import { CODE_SPACE, codedEvents, codeOf, msOf } from "../sequences.js";
+import { CODE_SPACE, codedEvents, codeOf, journeysOfConversions, msOf } from "../sequences.js";
 import type { JourneyMapReport, TouchpointStats } from "./report.js";
 
 export interface JourneyMapOptions extends Scope {
@@ -132,10 +132,7 @@ export async function journeyMap(
       FROM answers WHERE code IS NOT NULL GROUP BY code
     ),
     journeys AS (
-      SELECT unnest(list_transform(range(1, len(goals) + 1), k -> list_filter(touches,
-               x -> ${at("x")} <= goals[k] AND ${at("x")} > coalesce(goals[k - 1], -1)
-                    AND goals[k] - ${at("x")} <= ${lookback}))) AS path,
-             unnest(goal_values) AS value
+      SELECT unnest(${journeysOfConversions(lookback)}) AS path, unnest(goal_values) AS value
       FROM seq WHERE goals IS NOT NULL AND touches IS NOT NULL
     ),
     attribution AS (
