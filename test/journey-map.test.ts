@@ -5,12 +5,7 @@ import { journeyMap } from "../src/analysis/journey-map/journey-map.js";
 import type { Catalog, MatchRule, MatchValue } from "../src/catalog/catalog.js";
 import { loadDefaultCatalog } from "../src/catalog/default.js";
 import { matchesText } from "../src/catalog/match.js";
-import { ingestSimulation } from "../src/cli/demo.js";
-import { ingestLogDir, loadConfig } from "../src/config.js";
-import { Ingestor } from "../src/ingest/ingestor.js";
-import { simulateBusiness } from "../src/sim/simulate.js";
-import { openWarehouse } from "../src/warehouse/duckdb.js";
-import { tempDir } from "./support.js";
+import { simulatedWarehouse, tempDir } from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 before(() => {
@@ -18,17 +13,8 @@ before(() => {
 });
 after(() => tmp.cleanup());
 
-/** Builds a warehouse from the simulator through the real ingestion path. */
-async function simulated(name: string, customers: number, seed: number) {
-  const db = `${tmp.dir}/${name}.duckdb`;
-  const wh = await openWarehouse(db);
-  const config = loadConfig({ db });
-  const ingestor = await Ingestor.start(wh, ingestLogDir(db), config.ingest, { info() {}, error() {} });
-  const sim = simulateBusiness({ customers, seed });
-  await ingestSimulation(wh, ingestor, sim);
-  await ingestor.close();
-  return { wh, truth: sim.truth };
-}
+const simulated = (name: string, customers: number, seed: number) =>
+  simulatedWarehouse(`${tmp.dir}/${name}.duckdb`, customers, seed);
 
 // An independent implementation of the definitions in docs/metrics.md, on raw rows in JavaScript
 // (the rules evaluated in JS, not through the SQL the compiler emits).

@@ -4,6 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { ingestSimulation } from "../src/cli/demo.js";
+import { ingestLogDir, loadConfig } from "../src/config.js";
+import { Ingestor } from "../src/ingest/ingestor.js";
+import { simulateBusiness } from "../src/sim/simulate.js";
+import { openWarehouse } from "../src/warehouse/duckdb.js";
 
 /** The built CLI, run the way a user runs it. */
 export const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -85,4 +90,15 @@ export async function startServer(
 
 export function basicAuth(writeKey: string): string {
   return `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
+}
+
+/** A warehouse filled by the simulated business through the real ingestion path, with its truth. */
+export async function simulatedWarehouse(db: string, customers: number, seed: number) {
+  const wh = await openWarehouse(db);
+  const config = loadConfig({ db });
+  const ingestor = await Ingestor.start(wh, ingestLogDir(db), config.ingest, { info() {}, error() {} });
+  const sim = simulateBusiness({ customers, seed });
+  await ingestSimulation(wh, ingestor, sim);
+  await ingestor.close();
+  return { wh, truth: sim.truth };
 }

@@ -2,6 +2,10 @@ import type { TSchema } from "@sinclair/typebox";
 import type { Catalog } from "../catalog/catalog.js";
 import { parseDuration } from "../util/duration.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
+import { ModelError } from "./clv/errors.js";
+import { type LifetimeValueOptions, lifetimeValue, lifetimeValueOf } from "./clv/lifetime-value.js";
+import { ClvReport } from "./clv/report.js";
+import { parseSummaryFile, SummaryFileError } from "./clv/summary-file.js";
 import { findGaps } from "./gaps/gaps.js";
 import { GapsReport } from "./gaps/report.js";
 import { journeyMap } from "./journey-map/journey-map.js";
@@ -19,6 +23,13 @@ export interface ReportKind<R> {
   /** Parameters beyond the common from/to: name → help. */
   params: Record<string, string>;
   run(wh: Warehouse, catalog: Catalog, params: ReportParams): Promise<R>;
+  /**
+   * Input files the CLI may read instead of the warehouse (flag → help); never offered over HTTP, where
+   * a path would name a file of the server.
+   */
+  files?: Record<string, string>;
+  /** Runs on the text of such a file (the warehouse is not opened). */
+  runOnFile?(file: { flag: string; name: string; text: string }, params: ReportParams): R;
   /** Rows for a table or CSV: the first row holds the column names. */
   rows(report: R): (string | number | null)[][];
 }
@@ -38,11 +49,34 @@ function scope(params: ReportParams) {
   return { from, to };
 }
 
-function lookback(params: ReportParams): number {
+const lookback = (params: ReportParams) => duration("lookback", params.lookback, "30d");
+
+function choice<T extends string>(
+  name: string,
+  text: string | undefined,
+  options: readonly T[],
+  fallback: T,
+): T {
+  if (text === undefined || text === "") return fallback;
+  if ((options as readonly string[]).includes(text)) return text as T;
+  throw new ReportParamError(`--${name}: one of ${options.join(", ")}, not ${JSON.stringify(text)}`);
+}
+
+function positive(name: string, text: string | undefined, fallback: number, integer = false): number {
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    throw new ReportParamError(
+      `--${name}: expected a ${integer ? "whole " : ""}number ≥ 0, not ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
+function duration(name: string, text: string | undefined, fallback: string): number {
   try {
-    return parseDuration(params.lookback ?? "30d");
+    return parseDuration(text ?? fallback);
   } catch (err) {
-    throw new ReportParamError(`--lookback: ${(err as Error).message}`);
+    throw new ReportParamError(`--${name}: ${(err as Error).message}`);
   }
 }
 
@@ -121,8 +155,84 @@ const gapsKind: ReportKind<GapsReport> = {
   ],
 };
 
+function clvOptions(params: ReportParams): LifetimeValueOptions {
+  const limit = params.limit === "all" ? null : positive("limit", params.limit, 100, true);
+  return {
+    unit: choice("unit", params.unit, ["day", "week"], "day"),
+    model: choice("model", params.model, ["bgnbd", "pareto_nbd"], "bgnbd"),
+    horizonDays: duration("horizon", params.horizon, "90d") / 86_400_000,
+    months: positive("months", params.months, 12, true),
+    discount: positive("discount", params.discount, 0.01),
+    limit,
+  };
+}
+
+/** Data that cannot identify a model, and bad files, are the user's to fix: a message, no stack. */
+function asParamError(err: unknown): unknown {
+  return err instanceof ModelError || err instanceof SummaryFileError
+    ? new ReportParamError(err.message)
+    : err;
+}
+
+const clvKind: ReportKind<ClvReport> = {
+  description: "customer lifetime value: BG/NBD, Gamma-Gamma, P(alive), CLV and RFM segments",
+  schema: ClvReport,
+  params: {
+    unit: "time unit of frequency, recency and T: day (default) or week",
+    model: "purchase model: bgnbd (default) or pareto_nbd",
+    horizon: "horizon of expectedPurchases (default 90d)",
+    months: "CLV horizon in months (default 12)",
+    discount: "monthly discount rate (default 0.01)",
+    holdoutFrom: "start of a hold-out period: fit before it, compare predictions with it",
+    limit: "customers listed, highest CLV first (default 100, or all)",
+  },
+  files: {
+    rfm: "an RFM summary file customer_id,frequency,recency,T,monetary_value instead of the warehouse",
+  },
+  run: async (wh, catalog, params) => {
+    const options = {
+      ...clvOptions(params),
+      ...scope(params),
+      holdoutFrom: parseDate("holdout-from", params.holdoutFrom),
+    };
+    return lifetimeValue(wh, catalog, options).catch((err) => Promise.reject(asParamError(err)));
+  },
+  runOnFile: (file, params) => {
+    try {
+      return lifetimeValueOf(parseSummaryFile(file.text, file.name), clvOptions(params));
+    } catch (err) {
+      throw asParamError(err);
+    }
+  },
+  rows: (r) => [
+    [
+      "customer",
+      "frequency",
+      "recency",
+      "T",
+      "exp. purchases",
+      "P(alive)",
+      "exp. spend",
+      `CLV${r.currency ? ` (${r.currency})` : ""}`,
+      "segment",
+    ],
+    ...r.customers.map((c) => [
+      c.customerId,
+      c.frequency,
+      num(c.recency, 2),
+      num(c.T, 2),
+      num(c.expectedPurchases, 3),
+      num(c.pAlive, 3),
+      num(c.expectedSpend, 2),
+      num(c.clv, 2),
+      c.segment,
+    ]),
+  ],
+};
+
 // biome-ignore lint/suspicious/noExplicitAny: each kind has its own report type.
 export const REPORTS: Record<string, ReportKind<any>> = {
   "journey-map": journeyMapKind,
   gaps: gapsKind,
+  clv: clvKind,
 };

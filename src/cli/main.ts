@@ -57,12 +57,23 @@ program
 
 program
   .command("report <kind>")
-  .description("run one analysis: journey-map, gaps")
+  .description("run one analysis: journey-map, gaps, clv")
   .option("--db <file>", DB_HELP)
   .option("--catalog <file>", CATALOG_HELP)
   .option("--from <date>", "start date (YYYY-MM-DD or ISO-8601), inclusive")
   .option("--to <date>", "end date, exclusive")
-  .option("--lookback <duration>", "attribution lookback before a conversion (journey-map, gaps)", "30d")
+  .option(
+    "--lookback <duration>",
+    "attribution lookback before a conversion (journey-map, gaps, attribution)",
+  )
+  .option("--unit <unit>", "clv: time unit of frequency, recency and T: day or week")
+  .option("--model <name>", "clv: bgnbd or pareto_nbd")
+  .option("--horizon <duration>", "clv: horizon of the expected purchases (default 90d)")
+  .option("--months <n>", "clv: CLV horizon in months (default 12)")
+  .option("--discount <rate>", "clv: monthly discount rate (default 0.01)")
+  .option("--holdout-from <date>", "clv: fit before this date and check predictions after it")
+  .option("--limit <n>", "clv: customers listed, highest CLV first (default 100, or all)")
+  .option("--rfm <file>", "clv: read an RFM summary file instead of the warehouse")
   .option("--json", "print the report as JSON")
   .option("--csv", "print the report as CSV")
   .action((kind, o) => report(kind, o));

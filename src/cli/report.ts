@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { REPORTS, type ReportParams } from "../analysis/reports.js";
 import { formatCsv, formatTable } from "../util/table.js";
 import { CliError, resolveCatalog, withWarehouse } from "./runtime.js";
@@ -14,8 +15,21 @@ export async function report(kind: string, options: ReportOptions): Promise<void
   const spec = REPORTS[kind];
   if (!spec)
     throw new CliError(`unknown report ${JSON.stringify(kind)}; one of: ${Object.keys(REPORTS).join(", ")}`);
-  const catalog = resolveCatalog(options.catalog);
-  const result = await withWarehouse(options.db, (wh) => spec.run(wh, catalog, options));
+  const fileFlag = Object.keys(spec.files ?? {}).find((flag) => options[flag] !== undefined);
+  let result: unknown;
+  if (fileFlag && spec.runOnFile) {
+    const name = options[fileFlag]!;
+    let text: string;
+    try {
+      text = readFileSync(name, "utf8");
+    } catch (err) {
+      throw new CliError(`--${fileFlag}: cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    result = spec.runOnFile({ flag: fileFlag, name, text }, options);
+  } else {
+    const catalog = resolveCatalog(options.catalog);
+    result = await withWarehouse(options.db, (wh) => spec.run(wh, catalog, options));
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (options.csv) process.stdout.write(`${formatCsv(spec.rows(result))}\n`);
   else process.stdout.write(`${formatTable(spec.rows(result))}\n`);

@@ -59,25 +59,34 @@ export function fitGammaGamma(rows: readonly SpendHistory[], options: MinimizeOp
       `Gamma-Gamma: needs at least 2 customers with repeat purchases and spend, found ${fitted.length}`,
     );
   const meanSpend = fitted.reduce((s, row) => s + row.monetary, 0) / fitted.length;
-  // Terms that do not depend on the parameters are computed once, lnΓ once per distinct frequency.
-  const data = fitted.map((row) => ({
-    x: row.frequency,
-    mean: row.monetary,
-    lnMean: Math.log(row.monetary),
-    lnX: Math.log(row.frequency),
-  }));
+  // Terms that do not depend on the parameters are summed once; lnΓ is computed once per distinct
+  // frequency. Typed arrays: this runs over every repeat customer at each of the fit's evaluations.
+  const n = fitted.length;
+  const xs = new Float64Array(n);
+  const means = new Float64Array(n);
+  let sumLnMean = 0;
+  let sumXLnMean = 0;
+  let sumXLnX = 0;
+  let maxX = 0;
+  fitted.forEach((row, i) => {
+    const x = row.frequency;
+    xs[i] = x;
+    means[i] = row.monetary;
+    const lnMean = Math.log(row.monetary);
+    sumLnMean += lnMean;
+    sumXLnMean += x * lnMean;
+    sumXLnX += x * Math.log(x);
+    maxX = Math.max(maxX, x);
+  });
+  const customersWithX = new Float64Array(maxX + 1);
+  for (const x of xs) customersWithX[x] = customersWithX[x]! + 1;
   const negLL = ([p, q, gamma]: number[]) => {
-    const lnGammaRatio = new Map<number, number>();
-    let sum = fitted.length * (q! * Math.log(gamma!) - lnGamma(q!));
-    for (const { x, mean, lnMean, lnX } of data) {
-      const px = p! * x;
-      let ratio = lnGammaRatio.get(x);
-      if (ratio === undefined) {
-        ratio = lnGamma(px + q!) - lnGamma(px);
-        lnGammaRatio.set(x, ratio);
-      }
-      sum += ratio + (px - 1) * lnMean + px * lnX - (px + q!) * Math.log(gamma! + x * mean);
+    // Σ (px − 1)·ln z̄ + px·ln x, then lnΓ(px + q) − lnΓ(px) once per frequency, weighted by its count.
+    let sum = n * (q! * Math.log(gamma!) - lnGamma(q!)) + p! * sumXLnMean - sumLnMean + p! * sumXLnX;
+    for (let x = 1; x <= maxX; x++) {
+      if (customersWithX[x]! > 0) sum += customersWithX[x]! * (lnGamma(p! * x + q!) - lnGamma(p! * x));
     }
+    for (let i = 0; i < n; i++) sum -= (p! * xs[i]! + q!) * Math.log(gamma! + xs[i]! * means[i]!);
     return -sum;
   };
   // p = 1, q = 2 makes the population mean spend pγ/(q − 1) equal to γ, so γ starts at the data's mean.
