@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { attribution } from "../src/analysis/attribution/attribution.js";
+import { type TimedConversion, timeDecay } from "../src/analysis/attribution/heuristics.js";
+import { markov } from "../src/analysis/attribution/markov.js";
 import { findGaps } from "../src/analysis/gaps/gaps.js";
 import { journeyMap } from "../src/analysis/journey-map/journey-map.js";
 import type { Catalog, MatchRule, MatchValue } from "../src/catalog/catalog.js";
@@ -129,11 +132,66 @@ test("journey-map numbers match an independent computation on a small simulated 
       }
     }
     assert.ok(checked >= 20, `most touchpoints are reached (${checked})`);
-    // Linear credit: every conversion with a touchpoint in the lookback is credited exactly once.
-    const credited = report.stages
-      .flatMap((s) => s.touchpoints)
-      .reduce((s, t) => s + t.attributedConversions, 0);
-    assert.ok(Math.abs(credited + report.totals.unattributedConversions - report.totals.conversions) < 1e-6);
+    // Journeys: each conversion's touches in the 30 days before it and after the previous conversion;
+    // customers without a conversion give a null journey of their last 30 days of touches.
+    const LOOKBACK = 30 * 86_400_000;
+    const journeys: { path: string[]; conversions: number; value: number; nulls: number }[] = [];
+    let unattributed = 0;
+    const timed: TimedConversion[] = [];
+    for (const events of byCustomer.values()) {
+      const touches = events.filter((e) => e.touchpoint);
+      const goals = events.filter((e) => e.goal);
+      let previous = Number.NEGATIVE_INFINITY;
+      for (const g of goals) {
+        const window = touches.filter((t) => t.ts <= g.ts && t.ts > previous && g.ts - t.ts <= LOOKBACK);
+        previous = g.ts;
+        if (!window.length) {
+          unattributed++;
+          continue;
+        }
+        journeys.push({ path: window.map((t) => t.touchpoint!), conversions: 1, value: 0, nulls: 0 });
+        timed.push({
+          value: 0,
+          touches: window.map((t) => ({ key: t.touchpoint!, secondsBeforeConversion: (g.ts - t.ts) / 1000 })),
+        });
+      }
+      if (!goals.length && touches.length) {
+        const end = touches.at(-1)!.ts;
+        journeys.push({
+          path: touches.filter((t) => end - t.ts <= LOOKBACK).map((t) => t.touchpoint!),
+          conversions: 0,
+          value: 0,
+          nulls: 1,
+        });
+      }
+    }
+    assert.equal(report.totals.unattributedConversions, unattributed);
+    const expected = new Map(markov(journeys, 1).credits.map((c) => [c.key, c.conversions]));
+    for (const t of report.stages.flatMap((s) => s.touchpoints))
+      assert.ok(
+        Math.abs(t.attributedConversions - (expected.get(t.id) ?? 0)) < 1e-6,
+        `${t.id} Markov credit ${t.attributedConversions} vs ${expected.get(t.id)}`,
+      );
+    // The attribution report reads the same journeys: linear credit, repeats counted.
+    const byTouchpoint = await attribution(wh, catalog, {
+      from: null,
+      to: null,
+      by: "touchpoint",
+      models: ["linear", "time_decay"],
+      markovOrder: 1,
+      lookbackMs: LOOKBACK,
+      halfLifeMs: 7 * 86_400_000,
+    });
+    const linear = new Map<string, number>();
+    for (const j of journeys)
+      for (const tp of j.path) linear.set(tp, (linear.get(tp) ?? 0) + j.conversions / j.path.length);
+    assert.equal(byTouchpoint.unattributed.conversions, unattributed);
+    for (const c of byTouchpoint.models.linear!)
+      assert.ok(Math.abs(c.conversions - (linear.get(c.key) ?? 0)) < 1e-9, `${c.key} linear credit`);
+    // Time decay is computed in the warehouse; the pure model on the same timed journeys must agree.
+    const decay = new Map(timeDecay(timed, 7 * 86_400).map((c) => [c.key, c.conversions]));
+    for (const c of byTouchpoint.models.time_decay!)
+      assert.ok(Math.abs(c.conversions - (decay.get(c.key) ?? 0)) < 1e-9, `${c.key} time-decay credit`);
   } finally {
     await wh.close();
   }

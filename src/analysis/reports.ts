@@ -2,6 +2,15 @@ import type { TSchema } from "@sinclair/typebox";
 import type { Catalog } from "../catalog/catalog.js";
 import { parseDuration } from "../util/duration.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
+import {
+  AttributionInputError,
+  type AttributionOptions,
+  attribution,
+  attributionOfPaths,
+} from "./attribution/attribution.js";
+import { MODEL_NAMES, type ModelName } from "./attribution/models.js";
+import { PathFileError, parsePathSummary } from "./attribution/path-file.js";
+import { AttributionReport } from "./attribution/report.js";
 import { ModelError } from "./clv/errors.js";
 import { type LifetimeValueOptions, lifetimeValue, lifetimeValueOf } from "./clv/lifetime-value.js";
 import { ClvReport } from "./clv/report.js";
@@ -169,9 +178,8 @@ function clvOptions(params: ReportParams): LifetimeValueOptions {
 
 /** Data that cannot identify a model, and bad files, are the user's to fix: a message, no stack. */
 function asParamError(err: unknown): unknown {
-  return err instanceof ModelError || err instanceof SummaryFileError
-    ? new ReportParamError(err.message)
-    : err;
+  const userErrors = [ModelError, SummaryFileError, PathFileError, AttributionInputError];
+  return userErrors.some((kind) => err instanceof kind) ? new ReportParamError((err as Error).message) : err;
 }
 
 const clvKind: ReportKind<ClvReport> = {
@@ -230,9 +238,71 @@ const clvKind: ReportKind<ClvReport> = {
   ],
 };
 
+function attributionOptions(params: ReportParams): AttributionOptions {
+  const all = params.all !== undefined && params.all !== "false";
+  const models = all
+    ? [...MODEL_NAMES]
+    : (params.model ?? "first_touch,last_touch,linear,position_based,markov,shapley")
+        .split(",")
+        .map((m) => m.trim())
+        .filter(Boolean);
+  for (const m of models)
+    if (!(MODEL_NAMES as readonly string[]).includes(m))
+      throw new ReportParamError(
+        `--model: unknown model ${JSON.stringify(m)}; one of ${MODEL_NAMES.join(", ")}`,
+      );
+  return {
+    models: models as ModelName[],
+    by: choice("by", params.by, ["channel", "touchpoint"], "channel"),
+    markovOrder: Math.max(1, positive("order", params.order, 1, true)),
+    lookbackMs: lookback(params),
+    halfLifeMs: duration("half-life", params.halfLife, "7d"),
+  };
+}
+
+const attributionKind: ReportKind<AttributionReport> = {
+  description: "which channels or touchpoints earn the conversions: heuristic models, exact Markov, Shapley",
+  schema: AttributionReport,
+  params: {
+    model: `models, comma-separated: ${MODEL_NAMES.join(", ")} (default all but last_non_direct and time_decay)`,
+    all: "every model",
+    by: "credit channels (default) or touchpoints",
+    order: "order of the Markov chain, 1–4 (default 1)",
+    lookback: "journey window before a conversion (default 30d)",
+    halfLife: "half-life of time_decay (default 7d)",
+  },
+  files: { paths: "a path summary path,total_conversions,total_conversion_value,total_null" },
+  run: async (wh, catalog, params) => {
+    const options = { ...attributionOptions(params), ...scope(params) };
+    if (options.markovOrder > 4) throw new ReportParamError("--order: 1 to 4");
+    return attribution(wh, catalog, options);
+  },
+  runOnFile: (file, params) => {
+    try {
+      return attributionOfPaths(parsePathSummary(file.text, file.name), attributionOptions(params));
+    } catch (err) {
+      throw asParamError(err);
+    }
+  },
+  rows: (r) => {
+    const models = Object.keys(r.models);
+    const keys = [...new Set(models.flatMap((m) => r.models[m]!.map((c) => c.key)))].sort();
+    const credit = (m: string, key: string) => r.models[m]!.find((c) => c.key === key);
+    return [
+      [r.by, ...models.flatMap((m) => [`${m} conv`, `${m} value`])],
+      ...keys.map((key) => [
+        key,
+        ...models.flatMap((m) => [num(credit(m, key)?.conversions ?? 0), num(credit(m, key)?.value ?? 0, 0)]),
+      ]),
+      ["total", ...models.flatMap(() => [num(r.conversions), num(r.value, 0)])],
+    ];
+  },
+};
+
 // biome-ignore lint/suspicious/noExplicitAny: each kind has its own report type.
 export const REPORTS: Record<string, ReportKind<any>> = {
   "journey-map": journeyMapKind,
   gaps: gapsKind,
+  attribution: attributionKind,
   clv: clvKind,
 };

@@ -1,5 +1,7 @@
+import type { Catalog } from "../catalog/catalog.js";
 import type { CompiledCatalog } from "../catalog/compile.js";
 import type { SqlBuilder } from "../warehouse/sql-builder.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
 
 /** What every analysis is scoped by: a date range (epoch ms, `to` exclusive). */
 export interface Scope {
@@ -23,4 +25,13 @@ export function classifiedEvents(b: SqlBuilder, catalog: CompiledCatalog, scope:
                  ${catalog.goalValue(b)} AS goal_value
           FROM customer_events
           WHERE ${where.join(" AND ")}`;
+}
+
+/** The currency reports are in: the catalog's, else the most common currency of stored events. */
+export async function dataCurrency(wh: Warehouse, catalog: Catalog): Promise<string | null> {
+  if (catalog.currency) return catalog.currency;
+  const [row] = await wh.query<{ currency: string | null }>(
+    "SELECT mode(currency) AS currency FROM events WHERE currency IS NOT NULL",
+  );
+  return row?.currency ?? null;
 }

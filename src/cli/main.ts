@@ -57,7 +57,7 @@ program
 
 program
   .command("report <kind>")
-  .description("run one analysis: journey-map, gaps, clv")
+  .description("run one analysis: journey-map, gaps, attribution, clv")
   .option("--db <file>", DB_HELP)
   .option("--catalog <file>", CATALOG_HELP)
   .option("--from <date>", "start date (YYYY-MM-DD or ISO-8601), inclusive")
@@ -66,8 +66,13 @@ program
     "--lookback <duration>",
     "attribution lookback before a conversion (journey-map, gaps, attribution)",
   )
+  .option("--model <names...>", "attribution: models (space- or comma-separated); clv: bgnbd or pareto_nbd")
+  .option("--all", "attribution: every model")
+  .option("--by <key>", "attribution: credit channel (default) or touchpoint")
+  .option("--order <k>", "attribution: order of the Markov chain, 1–4 (default 1)")
+  .option("--half-life <duration>", "attribution: half-life of time_decay (default 7d)")
+  .option("--paths <file>", "attribution: read a path summary file instead of the warehouse")
   .option("--unit <unit>", "clv: time unit of frequency, recency and T: day or week")
-  .option("--model <name>", "clv: bgnbd or pareto_nbd")
   .option("--horizon <duration>", "clv: horizon of the expected purchases (default 90d)")
   .option("--months <n>", "clv: CLV horizon in months (default 12)")
   .option("--discount <rate>", "clv: monthly discount rate (default 0.01)")

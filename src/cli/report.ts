@@ -11,7 +11,11 @@ export interface ReportOptions extends ReportParams {
 }
 
 /** `touchpoint report KIND`: one analysis, printed as a table, JSON or CSV. */
-export async function report(kind: string, options: ReportOptions): Promise<void> {
+export async function report(kind: string, flags: ReportOptions): Promise<void> {
+  // Repeatable flags (--model a b) arrive as lists; every face passes parameters as text.
+  const options = Object.fromEntries(
+    Object.entries(flags).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v]),
+  ) as ReportOptions;
   const spec = REPORTS[kind];
   if (!spec)
     throw new CliError(`unknown report ${JSON.stringify(kind)}; one of: ${Object.keys(REPORTS).join(", ")}`);

@@ -2,7 +2,7 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import type { Scope } from "../scope.js";
+import { dataCurrency, type Scope } from "../scope.js";
 import { type CustomerSummary, type TimeUnit, UNIT_DAYS } from "./summary.js";
 
 const DAY = 86_400_000;
@@ -78,14 +78,7 @@ export async function warehousePurchases(
     SELECT c.*, coalesce(h.holdout, 0) AS holdout
     FROM calibration c LEFT JOIN holdout h USING (customer_id)`;
   const rows = await wh.query<Row>(sql, b.params);
-  const currency =
-    catalog.currency ??
-    (
-      await wh.query<{ currency: string | null }>(
-        "SELECT mode(currency) AS currency FROM events WHERE currency IS NOT NULL",
-      )
-    )[0]?.currency ??
-    null;
+  const currency = await dataCurrency(wh, catalog);
   const unit = UNIT_DAYS[options.unit];
   const summary = rows.map((r) => ({
     customer: r.customer_id,

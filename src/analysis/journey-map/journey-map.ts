@@ -2,8 +2,9 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
+import { markov } from "../attribution/markov.js";
 import type { Scope } from "../scope.js";
-import { CODE_SPACE, codedEvents, codeOf, journeysOfConversions, msOf } from "../sequences.js";
+import { CODE_SPACE, codedEvents, codeOf, conversionsCte, msOf, pathSummarySelect } from "../sequences.js";
 import type { JourneyMapReport, TouchpointStats } from "./report.js";
 
 export interface JourneyMapOptions extends Scope {
@@ -13,7 +14,16 @@ export interface JourneyMapOptions extends Scope {
 
 const DAY = 86_400_000;
 
+type PathRow = {
+  kind: "path" | "unattributed";
+  path: number[] | null;
+  conversions: number;
+  value: number;
+  nulls: number;
+};
+
 type TouchpointRow = {
+  kind: "touchpoint";
   code: number | null;
   customers: number;
   events: number;
@@ -26,8 +36,6 @@ type TouchpointRow = {
   csat_mean: number | null;
   nps: number | null;
   ces: number | null;
-  attributed_conversions: number | null;
-  attributed_revenue: number | null;
   total_customers: number;
   total_converters: number;
   total_conversions: number;
@@ -131,24 +139,14 @@ export async function journeyMap(
              avg(score) FILTER (WHERE metric = 'ces') AS ces
       FROM answers WHERE code IS NOT NULL GROUP BY code
     ),
-    journeys AS (
-      SELECT unnest(${journeysOfConversions(lookback)}) AS path, unnest(goal_values) AS value
-      FROM seq WHERE goals IS NOT NULL AND touches IS NOT NULL
-    ),
-    attribution AS (
-      SELECT code, sum(1.0 / n) AS attributed_conversions, sum(value / n) AS attributed_revenue FROM (
-        SELECT unnest(list_transform(path, x -> ${touch("x")})) AS code, len(path) AS n, value
-        FROM journeys WHERE len(path) > 0)
-      GROUP BY code
-    ),
+    ${conversionsCte(lookback)},
     totals AS (
       SELECT count(*) AS customers, count(goals) AS converters, coalesce(sum(len(goals)), 0) AS conversions,
              coalesce(sum(list_sum(goal_values)), 0) AS revenue, mode(currency) AS currency
       FROM seq
     )
-    SELECT r.code, r.customers, r.events, r.converted, r.median_s_to_conversion, d.dropped,
-           n.median_s_to_next, s.responses, s.csat, s.csat_mean, s.nps, s.ces,
-           a.attributed_conversions, a.attributed_revenue,
+    SELECT 'touchpoint' AS kind, r.code, r.customers, r.events, r.converted, r.median_s_to_conversion,
+           d.dropped, n.median_s_to_next, s.responses, s.csat, s.csat_mean, s.nps, s.ces,
            t.customers AS total_customers, t.converters AS total_converters,
            t.conversions AS total_conversions, t.revenue AS total_revenue, t.currency AS total_currency
     FROM totals t
@@ -156,9 +154,22 @@ export async function journeyMap(
     LEFT JOIN drops d USING (code)
     LEFT JOIN next_step n USING (code)
     LEFT JOIN satisfaction s USING (code)
-    LEFT JOIN attribution a USING (code)`;
+    UNION ALL BY NAME
+    ${pathSummarySelect(lookback, touch, true)}`;
 
-  const rows = await wh.query<TouchpointRow>(sql, b.params);
+  const result = await wh.query<TouchpointRow | PathRow>(sql, b.params);
+  const rows = result.filter((r): r is TouchpointRow => r.kind === "touchpoint");
+  const paths = result.filter((r): r is PathRow => r.kind === "path");
+  const unattributed = result.find((r): r is PathRow => r.kind === "unattributed");
+  // Data-driven credit: first-order Markov removal effects over the touchpoint journeys.
+  const credit = new Map(
+    paths.length
+      ? markov(
+          paths.map((p) => ({ ...p, path: p.path!.map((code) => compiled.touchpointIds[code - 1]!) })),
+          1,
+        ).credits.map((c) => [c.key, c])
+      : [],
+  );
   const totals = rows[0]
     ? {
         customers: rows[0].total_customers,
@@ -171,7 +182,6 @@ export async function journeyMap(
   const byId = new Map(
     rows.filter((r) => r.code !== null).map((r) => [compiled.touchpointIds[r.code! - 1], r]),
   );
-  const attributed = rows.reduce((sum, r) => sum + (r.attributed_conversions ?? 0), 0);
   const converters = totals?.converters ?? 0;
 
   const stats = (id: string): TouchpointStats => {
@@ -200,8 +210,8 @@ export async function journeyMap(
         nps: r?.nps ?? null,
         ces: r?.ces ?? null,
       },
-      attributedConversions: r?.attributed_conversions ?? 0,
-      attributedRevenue: r?.attributed_revenue ?? 0,
+      attributedConversions: credit.get(id)?.conversions ?? 0,
+      attributedRevenue: credit.get(id)?.value ?? 0,
       target: tp.target,
     };
   };
@@ -210,13 +220,13 @@ export async function journeyMap(
     from: options.from,
     to: options.to,
     currency: catalog.currency ?? totals?.currency ?? null,
-    attribution: { model: "linear", lookbackDays: lookbackMs / DAY },
+    attribution: { model: "markov", order: 1, lookbackDays: lookbackMs / DAY },
     totals: {
       customers: totals?.customers ?? 0,
       converters,
       conversions: totals?.conversions ?? 0,
       revenue: totals?.revenue ?? 0,
-      unattributedConversions: Math.max(0, (totals?.conversions ?? 0) - attributed),
+      unattributedConversions: unattributed?.conversions ?? 0,
     },
     stages: catalog.stages.map((s) => ({
       id: s.id,

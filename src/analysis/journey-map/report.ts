@@ -48,7 +48,11 @@ export const JourneyMapReport = Type.Object({
   from: Nullable(Type.Number({ description: "epoch ms, inclusive" })),
   to: Nullable(Type.Number({ description: "epoch ms, exclusive" })),
   currency: Type.Union([Type.String(), Type.Null()]),
-  attribution: Type.Object({ model: Type.Literal("linear"), lookbackDays: Type.Number() }),
+  attribution: Type.Object({
+    model: Type.Literal("markov"),
+    order: Type.Integer(),
+    lookbackDays: Type.Number(),
+  }),
   totals: Type.Object({
     customers: Type.Integer(),
     converters: Type.Integer(),

@@ -1,0 +1,94 @@
+/**
+ * Analysis benchmark: a simulated business of BENCH_CUSTOMERS customers (default 1,000,000, about 18M
+ * events) loaded through `touchpoint demo --no-serve`, then each report timed in a fresh process (so
+ * that its memory high-water mark above the idle RSS after opening the warehouse is its own).
+ * BENCH_DB reuses a warehouse built by an earlier run; BENCH_REPORTS picks reports (comma-separated).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { REPORTS } from "../src/analysis/reports.js";
+import { loadDefaultCatalog } from "../src/catalog/default.js";
+import { openWarehouse } from "../src/warehouse/duckdb.js";
+import { CLI, tempDir } from "../test/support.js";
+
+const RUNS = 3;
+const status = (field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"))![1]) / 1024;
+
+/** Child: time one report RUNS times on the warehouse; print {times, memory} as JSON. */
+async function child(db: string, kind: string, params: Record<string, string>) {
+  const wh = await openWarehouse(db);
+  const catalog = loadDefaultCatalog();
+  const idle = status("VmRSS");
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await REPORTS[kind]!.run(wh, catalog, params);
+    times.push((performance.now() - t) / 1000);
+  }
+  const peak = status("VmHWM");
+  await wh.close();
+  process.stdout.write(JSON.stringify({ times, memory: peak - idle }));
+}
+
+const SCENARIOS: { name: string; kind: string; params: Record<string, string> }[] = [
+  { name: "journey-map", kind: "journey-map", params: {} },
+  { name: "gaps", kind: "gaps", params: {} },
+  { name: "attribution (all models, by channel)", kind: "attribution", params: { all: "true" } },
+  { name: "clv (summary, BG/NBD, Gamma-Gamma, predictions)", kind: "clv", params: {} },
+];
+
+if (process.argv[2] === "--child") {
+  await child(process.argv[3]!, process.argv[4]!, JSON.parse(process.argv[5]!));
+} else {
+  const customers = Number(process.env.BENCH_CUSTOMERS ?? 1_000_000);
+  const only = process.env.BENCH_REPORTS?.split(",");
+  const tmp = process.env.BENCH_DB ? null : tempDir();
+  const db = process.env.BENCH_DB ?? `${tmp!.dir}/analyses.duckdb`;
+  try {
+    let loadSeconds: number | null = null;
+    if (!existsSync(db)) {
+      const started = Date.now();
+      execFileSync(
+        process.execPath,
+        [CLI, "demo", "--no-serve", "--customers", String(customers), "--db", db],
+        {
+          stdio: ["ignore", "ignore", "inherit"],
+          env: { ...process.env, NODE_OPTIONS: "--max-semi-space-size=64" },
+        },
+      );
+      loadSeconds = (Date.now() - started) / 1000;
+    }
+    const wh = await openWarehouse(db);
+    const [size] = await wh.query<{ events: number; customers: number }>(
+      "SELECT count(*) AS events, count(DISTINCT customer_id) AS customers FROM customer_events",
+    );
+    await wh.close();
+    const cpu = os.cpus();
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    console.log(
+      `machine: ${cpu.length} × ${cpu[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    );
+    console.log(`command: BENCH_CUSTOMERS=${customers} node dist/bench/analyses.js`);
+    console.log(
+      `warehouse: ${size!.events.toLocaleString("en")} events, ${size!.customers.toLocaleString("en")} customers${loadSeconds ? `, built in ${loadSeconds.toFixed(0)} s` : ""}`,
+    );
+    console.log(`\n| report | median of ${RUNS} | runs | memory above idle RSS (peak) |\n|---|---|---|---|`);
+    for (const s of SCENARIOS.filter((s) => !only || only.includes(s.kind))) {
+      const out = execFileSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), "--child", db, s.kind, JSON.stringify(s.params)],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      ).toString();
+      const { times, memory } = JSON.parse(out) as { times: number[]; memory: number };
+      console.log(
+        `| ${s.name} | ${med(times).toFixed(2)} s | ${times.map((x) => x.toFixed(2)).join(", ")} | ${Math.round(memory)} MB |`,
+      );
+    }
+    console.log(`\nload average after: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+  } finally {
+    tmp?.cleanup();
+  }
+}
