@@ -131,7 +131,8 @@ export interface RfmScore {
  */
 export function quintileScores(values: readonly number[]): number[] {
   const n = values.length;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator: several times faster on 1M values.
+  const sorted = Float64Array.from(values).sort();
   return values.map((v) => {
     // First index of v in sorted = number of values strictly below v.
     let lo = 0;
