@@ -15,6 +15,8 @@ import { ModelError } from "./clv/errors.js";
 import { type LifetimeValueOptions, lifetimeValue, lifetimeValueOf } from "./clv/lifetime-value.js";
 import { ClvReport } from "./clv/report.js";
 import { parseSummaryFile, SummaryFileError } from "./clv/summary-file.js";
+import { feedback } from "./feedback/feedback.js";
+import { FeedbackReport } from "./feedback/report.js";
 import { findGaps } from "./gaps/gaps.js";
 import { GapsReport } from "./gaps/report.js";
 import { journeyMap } from "./journey-map/journey-map.js";
@@ -299,10 +301,46 @@ const attributionKind: ReportKind<AttributionReport> = {
   },
 };
 
+const feedbackKind: ReportKind<FeedbackReport> = {
+  description: "survey answers per touchpoint, channel or stage and over time: NPS, CSAT, CES, detractors",
+  schema: FeedbackReport,
+  params: {
+    by: "group by touchpoint (default), channel or stage",
+    period: "trend by week or month (default)",
+    detractors: "detractor answers listed, most recent first (default 50)",
+  },
+  run: (wh, catalog, params) =>
+    feedback(wh, catalog, {
+      ...scope(params),
+      by: choice("by", params.by, ["touchpoint", "channel", "stage"], "touchpoint"),
+      period: choice("period", params.period, ["week", "month"], "month"),
+      detractors: positive("detractors", params.detractors, 50, true),
+    }),
+  rows: (r) => {
+    const interval = (x: number[] | null, digits: number) =>
+      x ? `${x[0]!.toFixed(digits)}–${x[1]!.toFixed(digits)}` : null;
+    return [
+      [r.by, "name", "responses", "NPS", "NPS 95% CI", "CSAT %", "CSAT 95% CI", "CES", "CES 95% CI"],
+      ...[{ key: "(all)", name: "all answers", ...r.overall }, ...r.groups].map((g) => [
+        g.key,
+        g.name,
+        g.responses,
+        num(g.nps, 0),
+        interval(g.npsInterval, 0),
+        num(g.csat, 1),
+        interval(g.csatInterval, 1),
+        num(g.ces, 2),
+        interval(g.cesInterval, 2),
+      ]),
+    ];
+  },
+};
+
 // biome-ignore lint/suspicious/noExplicitAny: each kind has its own report type.
 export const REPORTS: Record<string, ReportKind<any>> = {
   "journey-map": journeyMapKind,
   gaps: gapsKind,
   attribution: attributionKind,
   clv: clvKind,
+  feedback: feedbackKind,
 };

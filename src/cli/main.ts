@@ -57,7 +57,7 @@ program
 
 program
   .command("report <kind>")
-  .description("run one analysis: journey-map, gaps, attribution, clv")
+  .description("run one analysis: journey-map, gaps, attribution, clv, feedback")
   .option("--db <file>", DB_HELP)
   .option("--catalog <file>", CATALOG_HELP)
   .option("--from <date>", "start date (YYYY-MM-DD or ISO-8601), inclusive")
@@ -68,7 +68,12 @@ program
   )
   .option("--model <names...>", "attribution: models (space- or comma-separated); clv: bgnbd or pareto_nbd")
   .option("--all", "attribution: every model")
-  .option("--by <key>", "attribution: credit channel (default) or touchpoint")
+  .option(
+    "--by <key>",
+    "attribution: channel (default) or touchpoint; feedback: touchpoint, channel or stage",
+  )
+  .option("--period <unit>", "feedback: trend by week or month (default)")
+  .option("--detractors <n>", "feedback: detractor answers listed (default 50)")
   .option("--order <k>", "attribution: order of the Markov chain, 1–4 (default 1)")
   .option("--half-life <duration>", "attribution: half-life of time_decay (default 7d)")
   .option("--paths <file>", "attribution: read a path summary file instead of the warehouse")

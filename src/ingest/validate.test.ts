@@ -51,3 +51,30 @@ test("numeric ids are stored as text; timestamp falls back to originalTimestamp"
   assert.equal(v.message.userId, "42");
   assert.equal(v.message.timestamp, Date.UTC(2024, 4, 1, 12));
 });
+
+test("survey answers: unknown metrics and out-of-range scores are rejected with the property named", () => {
+  const answer = (properties: Record<string, unknown>) =>
+    check({ type: "track", event: "Survey Responded", userId: "u", properties });
+  assert.ok(answer({ metric: "nps", score: 0 }).ok);
+  assert.ok(answer({ metric: "nps", score: 10, comment: "great", touchpoint: "delivery" }).ok);
+  assert.ok(answer({ metric: "csat", score: "4" }).ok, "a numeric string is a score");
+  assert.ok(answer({ metric: "ces", score: 7 }).ok);
+  const reject = (properties: Record<string, unknown>, field: string, reason: RegExp) => {
+    const v = answer(properties);
+    assert.ok(!v.ok && v.field === field && reason.test(v.reason), JSON.stringify(v));
+  };
+  reject(
+    { metric: "nps", score: 11 },
+    "properties.score",
+    /nps answer must be a whole number from 0 to 10, got 11/,
+  );
+  reject({ metric: "csat", score: 0 }, "properties.score", /from 1 to 5/);
+  reject({ metric: "ces", score: 8 }, "properties.score", /from 1 to 7/);
+  reject({ metric: "nps", score: 7.5 }, "properties.score", /whole number/);
+  reject({ metric: "nps" }, "properties.score", /got null/);
+  reject({ metric: "stars", score: 3 }, "properties.metric", /one of nps, csat, ces, got "stars"/);
+  reject({ score: 3 }, "properties.metric", /got null/);
+  reject({ metric: "nps", score: 9, touchpoint: 3 }, "properties.touchpoint", /must be a string/);
+  // Other events may carry any properties.
+  assert.ok(check({ type: "track", event: "Survey Viewed", userId: "u", properties: { score: 99 } }).ok);
+});

@@ -1,3 +1,4 @@
+import { checkResponse, SURVEY_RESPONDED } from "../feedback/response.js";
 import { isPlaceholderId } from "../identity/identity-graph.js";
 import { parseTime } from "./enrich.js";
 import { MESSAGE_TYPES, type MessageType } from "./messages.js";
@@ -122,6 +123,10 @@ export function validateMessage(
       );
     }
     event = raw.event;
+    if (event === SURVEY_RESPONDED) {
+      const problem = checkResponse(isObject(raw.properties) ? raw.properties : undefined);
+      if (problem) return fail(problem.field, problem.reason);
+    }
   } else if (type === "page" || type === "screen") {
     const name = raw.name ?? (isObject(raw.properties) ? raw.properties.name : undefined);
     if (name !== undefined && name !== null && typeof name !== "string") {

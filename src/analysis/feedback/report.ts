@@ -1,0 +1,49 @@
+import { type Static, Type } from "@sinclair/typebox";
+
+const Interval = Type.Union([Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), Type.Null()]);
+
+export const FeedbackScores = Type.Object({
+  responses: Type.Integer(),
+  nps: Type.Union([Type.Number(), Type.Null()]),
+  csat: Type.Union([Type.Number({ description: "% of CSAT answers 4–5" }), Type.Null()]),
+  ces: Type.Union([Type.Number({ description: "mean ease, 1–7 (7: it was very easy)" }), Type.Null()]),
+  npsResponses: Type.Integer(),
+  csatResponses: Type.Integer(),
+  cesResponses: Type.Integer(),
+  npsInterval: Interval,
+  csatInterval: Interval,
+  cesInterval: Interval,
+});
+
+export const FeedbackReport = Type.Object({
+  from: Type.Union([Type.Number(), Type.Null()]),
+  to: Type.Union([Type.Number(), Type.Null()]),
+  by: Type.Union([Type.Literal("touchpoint"), Type.Literal("channel"), Type.Literal("stage")]),
+  period: Type.Union([Type.Literal("week"), Type.Literal("month")]),
+  overall: FeedbackScores,
+  groups: Type.Array(
+    Type.Intersect([
+      Type.Object({ key: Type.String(), name: Type.String() }),
+      FeedbackScores,
+      Type.Object({
+        trend: Type.Array(Type.Intersect([Type.Object({ period: Type.String() }), FeedbackScores])),
+      }),
+    ]),
+  ),
+  trend: Type.Array(Type.Intersect([Type.Object({ period: Type.String() }), FeedbackScores])),
+  detractors: Type.Array(
+    Type.Object({
+      customerId: Type.String(),
+      time: Type.Number({ description: "epoch ms" }),
+      touchpoint: Type.Union([Type.String(), Type.Null()]),
+      metric: Type.String(),
+      score: Type.Number(),
+      comment: Type.Union([Type.String(), Type.Null()]),
+      surveyId: Type.Union([Type.String(), Type.Null()]),
+    }),
+    { description: "most recent first: NPS 0–6, CSAT 1–2, CES 1–2" },
+  ),
+});
+
+export type FeedbackScores = Static<typeof FeedbackScores>;
+export type FeedbackReport = Static<typeof FeedbackReport>;

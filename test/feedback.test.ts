@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { FeedbackReport } from "../src/analysis/feedback/report.js";
+import { openWarehouse } from "../src/warehouse/duckdb.js";
+import { addSource, basicAuth, cli, type RunningServer, startServer, tempDir } from "./support.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let db: string;
+let server: RunningServer;
+let writeKey: string;
+let token: string;
+
+before(async () => {
+  tmp = tempDir();
+  db = `${tmp.dir}/feedback.duckdb`;
+  writeKey = await addSource(db, "site");
+  token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  server = await startServer(db);
+});
+after(async () => {
+  await server.stop();
+  tmp.cleanup();
+});
+
+const at = (minute: number) => new Date(Date.UTC(2026, 4, 4, 12, minute)).toISOString();
+const track = (userId: string, event: string, minute: number, properties: Record<string, unknown> = {}) => ({
+  type: "track",
+  userId,
+  event,
+  timestamp: at(minute),
+  properties,
+});
+const answer = (userId: string, minute: number, properties: Record<string, unknown>) =>
+  track(userId, "Survey Responded", minute, { survey_id: "post-delivery", ...properties });
+
+test("survey answers: invalid ones are rejected and dead-lettered; the report ties, groups and scores the rest", async () => {
+  const res = await fetch(`${server.url}/v1/batch`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: basicAuth(writeKey) },
+    body: JSON.stringify({
+      batch: [
+        track("u1", "Product Viewed", 0),
+        track("u1", "Order Shipped", 5),
+        // No touchpoint: tied to u1's last touchpoint before it, the shipment.
+        answer("u1", 10, { metric: "nps", score: 3, comment: "late again" }),
+        track("u2", "Checkout Started", 0),
+        answer("u2", 20, { metric: "csat", score: 5, touchpoint: "checkout" }),
+        answer("u3", 30, { metric: "nps", score: 10, touchpoint: "delivery" }),
+        answer("u4", 40, { metric: "ces", score: 2, touchpoint: "checkout", comment: "so hard" }),
+        answer("u5", 50, { metric: "nps", score: 11, touchpoint: "delivery" }),
+        answer("u6", 50, { metric: "stars", score: 4 }),
+      ],
+    }),
+  });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as {
+    accepted: number;
+    rejected: { index: number; field: string; reason: string }[];
+  };
+  assert.equal(body.accepted, 7);
+  assert.deepEqual(
+    body.rejected.map((r) => [r.index, r.field]),
+    [
+      [7, "properties.score"],
+      [8, "properties.metric"],
+    ],
+  );
+
+  const get = async (query: string) => {
+    const r = await fetch(`${server.url}/api/feedback${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return { status: r.status, report: (await r.json()) as FeedbackReport };
+  };
+  // Acknowledged means durable, not yet loaded: wait for the loader.
+  let report!: FeedbackReport;
+  for (let i = 0; i < 100; i++) {
+    ({ report } = await get(""));
+    if (report.overall.responses === 4) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // NPS answers 3 and 10: one detractor, one promoter → 0. CSAT 5 → 100 %. CES 2 → 2.
+  assert.deepEqual(
+    {
+      r: report.overall.responses,
+      nps: report.overall.nps,
+      csat: report.overall.csat,
+      ces: report.overall.ces,
+    },
+    { r: 4, nps: 0, csat: 100, ces: 2 },
+  );
+  const group = (key: string) => report.groups.find((g) => g.key === key)!;
+  assert.deepEqual(
+    [group("delivery").responses, group("delivery").nps, group("delivery").csat],
+    [2, 0, null],
+  );
+  assert.deepEqual([group("checkout").responses, group("checkout").csat, group("checkout").ces], [2, 100, 2]);
+  assert.deepEqual(
+    report.detractors.map((d) => [d.customerId, d.touchpoint, d.metric, d.score, d.comment]),
+    [
+      ["u4", "checkout", "ces", 2, "so hard"],
+      ["u1", "delivery", "nps", 3, "late again"],
+    ],
+  );
+  assert.equal(report.trend.length, 1);
+  assert.equal(report.trend[0]!.period, "2026-05");
+
+  const byStage = (await get("?by=stage&period=week")).report;
+  assert.deepEqual(
+    byStage.groups.map((g) => [g.key, g.responses]),
+    [["purchase", 4]],
+  );
+  assert.equal(byStage.trend[0]!.period, "2026-05-04", "weeks are labelled by their Monday");
+  assert.equal((await get("?period=day")).status, 400);
+});
+
+test("rejected answers are kept in rejected_events with their reason", async () => {
+  await server.stop();
+  const wh = await openWarehouse(db);
+  try {
+    const rows = await wh.query<{ field: string; reason: string }>(
+      "SELECT field, reason FROM rejected_events ORDER BY field",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.field),
+      ["properties.metric", "properties.score"],
+    );
+    assert.match(rows[1]!.reason, /nps answer must be a whole number from 0 to 10, got 11/);
+  } finally {
+    await wh.close();
+  }
+  server = await startServer(db);
+});
