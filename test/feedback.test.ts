@@ -47,6 +47,15 @@ test("survey answers: invalid ones are rejected and dead-lettered; the report ti
         answer("u2", 20, { metric: "csat", score: 5, touchpoint: "checkout" }),
         answer("u3", 30, { metric: "nps", score: 10, touchpoint: "delivery" }),
         answer("u4", 40, { metric: "ces", score: 2, touchpoint: "checkout", comment: "so hard" }),
+        {
+          ...answer("u7", 45, {
+            metric: "csat",
+            score: 1,
+            touchpoint: "delivery",
+            comment: "Pakken var ødelagt",
+          }),
+          context: { locale: "da-DK" },
+        },
         answer("u5", 50, { metric: "nps", score: 11, touchpoint: "delivery" }),
         answer("u6", 50, { metric: "stars", score: 4 }),
       ],
@@ -57,12 +66,12 @@ test("survey answers: invalid ones are rejected and dead-lettered; the report ti
     accepted: number;
     rejected: { index: number; field: string; reason: string }[];
   };
-  assert.equal(body.accepted, 7);
+  assert.equal(body.accepted, 8);
   assert.deepEqual(
     body.rejected.map((r) => [r.index, r.field]),
     [
-      [7, "properties.score"],
-      [8, "properties.metric"],
+      [8, "properties.score"],
+      [9, "properties.metric"],
     ],
   );
 
@@ -76,10 +85,10 @@ test("survey answers: invalid ones are rejected and dead-lettered; the report ti
   let report!: FeedbackReport;
   for (let i = 0; i < 100; i++) {
     ({ report } = await get(""));
-    if (report.overall.responses === 4) break;
+    if (report.overall.responses === 5) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  // NPS answers 3 and 10: one detractor, one promoter → 0. CSAT 5 → 100 %. CES 2 → 2.
+  // NPS answers 3 and 10: one detractor, one promoter → 0. CSAT 5 and 1 → 50 %. CES 2 → 2.
   assert.deepEqual(
     {
       r: report.overall.responses,
@@ -87,17 +96,19 @@ test("survey answers: invalid ones are rejected and dead-lettered; the report ti
       csat: report.overall.csat,
       ces: report.overall.ces,
     },
-    { r: 4, nps: 0, csat: 100, ces: 2 },
+    { r: 5, nps: 0, csat: 50, ces: 2 },
   );
   const group = (key: string) => report.groups.find((g) => g.key === key)!;
-  assert.deepEqual(
-    [group("delivery").responses, group("delivery").nps, group("delivery").csat],
-    [2, 0, null],
-  );
+  assert.deepEqual([group("delivery").responses, group("delivery").nps, group("delivery").csat], [3, 0, 0]);
+  // Comments: "late again" (no AFINN word: neutral) and the Danish "ødelagt" (broken: negative).
+  assert.equal(group("delivery").comments, 2);
+  assert.equal(group("delivery").negativeShare, 0.5);
+  assert.deepEqual(group("delivery").negativeWords, [{ word: "ødelagt", count: 1 }]);
   assert.deepEqual([group("checkout").responses, group("checkout").csat, group("checkout").ces], [2, 100, 2]);
   assert.deepEqual(
     report.detractors.map((d) => [d.customerId, d.touchpoint, d.metric, d.score, d.comment]),
     [
+      ["u7", "delivery", "csat", 1, "Pakken var ødelagt"],
       ["u4", "checkout", "ces", 2, "so hard"],
       ["u1", "delivery", "nps", 3, "late again"],
     ],
@@ -108,7 +119,7 @@ test("survey answers: invalid ones are rejected and dead-lettered; the report ti
   const byStage = (await get("?by=stage&period=week")).report;
   assert.deepEqual(
     byStage.groups.map((g) => [g.key, g.responses]),
-    [["purchase", 4]],
+    [["purchase", 5]],
   );
   assert.equal(byStage.trend[0]!.period, "2026-05-04", "weeks are labelled by their Monday");
   assert.equal((await get("?period=day")).status, 400);

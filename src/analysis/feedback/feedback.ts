@@ -6,6 +6,7 @@ import type { Warehouse } from "../../warehouse/warehouse.js";
 import type { Scope } from "../scope.js";
 import { ces, csat, isDetractor, nps, type Score } from "./metrics.js";
 import type { FeedbackReport, FeedbackScores } from "./report.js";
+import { type CommentSentiment, commentSentiment } from "./sentiment.js";
 
 export type FeedbackGrouping = "touchpoint" | "channel" | "stage";
 
@@ -25,6 +26,9 @@ type Answer = {
   comment: string | null;
   survey_id: string | null;
   touchpoint: string | null;
+  locale: string | null;
+  /** Filled in Node: the comment's sentiment. */
+  sentiment?: CommentSentiment | null;
 };
 
 /**
@@ -54,6 +58,7 @@ export async function feedback(
              TRY_CAST(${d.jsonText("properties", "score")} AS DOUBLE) AS score,
              ${d.jsonText("properties", "comment")} AS comment,
              ${d.jsonText("properties", "survey_id")} AS survey_id,
+             coalesce(${d.jsonText("properties", "language")}, ${d.jsonText("context", "locale")}) AS locale,
              ${d.jsonText("properties", "touchpoint")} AS rated
       FROM customer_events WHERE ${where.join(" AND ")}
     ),
@@ -64,13 +69,14 @@ export async function feedback(
         WHERE NOT is_bot AND customer_id IN (SELECT customer_id FROM unrated))
       WHERE code IS NOT NULL AND event <> ${b.param(SURVEY_RESPONDED)}
     )
-    SELECT customer_id, ms, channel, metric, score, comment, survey_id, rated AS touchpoint
+    SELECT customer_id, ms, channel, metric, score, comment, survey_id, rated AS touchpoint, locale
     FROM answers WHERE rated IS NOT NULL AND (${valid})
     UNION ALL
     SELECT u.customer_id, u.ms, u.channel, u.metric, u.score, u.comment, u.survey_id,
-           ${b.param([...compiled.touchpointIds])}[t.code] AS touchpoint
+           ${b.param([...compiled.touchpointIds])}[t.code] AS touchpoint, u.locale
     FROM unrated u ASOF LEFT JOIN touches t ON u.customer_id = t.customer_id AND u.ts > t.ts`;
   const answers = await wh.query<Answer>(sql, b.params);
+  for (const a of answers) a.sentiment = a.comment?.trim() ? commentSentiment(a.comment, a.locale) : null;
 
   const byId = new Map(catalog.touchpoints.map((t) => [t.id, t]));
   const stageName = new Map(catalog.stages.map((s) => [s.id, s.name]));
@@ -132,6 +138,7 @@ export async function feedback(
         metric: a.metric,
         score: a.score,
         comment: a.comment,
+        sentiment: a.sentiment?.score ?? null,
         surveyId: a.survey_id,
       })),
   };
@@ -154,5 +161,22 @@ function scores(answers: readonly Answer[]): FeedbackScores {
     npsInterval: interval(n),
     csatInterval: interval(c),
     cesInterval: interval(e),
+    ...commentsOf(answers),
+  };
+}
+
+function commentsOf(answers: readonly Answer[]) {
+  const scored = answers.filter((a) => a.sentiment);
+  const negative = scored.filter((a) => a.sentiment!.negative);
+  const words = new Map<string, number>();
+  for (const a of negative)
+    for (const w of new Set(a.sentiment!.negativeWords)) words.set(w, (words.get(w) ?? 0) + 1);
+  return {
+    comments: scored.length,
+    negativeShare: scored.length ? negative.length / scored.length : null,
+    negativeWords: [...words.entries()]
+      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+      .slice(0, 10)
+      .map(([word, count]) => ({ word, count })),
   };
 }

@@ -13,6 +13,14 @@ export const FeedbackScores = Type.Object({
   npsInterval: Interval,
   csatInterval: Interval,
   cesInterval: Interval,
+  comments: Type.Integer({ description: "answers with a comment" }),
+  negativeShare: Type.Union([
+    Type.Number({ description: "share of comments with negative sentiment" }),
+    Type.Null(),
+  ]),
+  negativeWords: Type.Array(Type.Object({ word: Type.String(), count: Type.Integer() }), {
+    description: "the words that recur in negative comments, most frequent first (at most 10)",
+  }),
 });
 
 export const FeedbackReport = Type.Object({
@@ -39,6 +47,7 @@ export const FeedbackReport = Type.Object({
       metric: Type.String(),
       score: Type.Number(),
       comment: Type.Union([Type.String(), Type.Null()]),
+      sentiment: Type.Union([Type.Number({ description: "AFINN score of the comment" }), Type.Null()]),
       surveyId: Type.Union([Type.String(), Type.Null()]),
     }),
     { description: "most recent first: NPS 0–6, CSAT 1–2, CES 1–2" },
