@@ -4,6 +4,7 @@ import { SURVEY_METRICS, SURVEY_RESPONDED } from "../../feedback/response.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import type { Scope } from "../scope.js";
+import { consistency } from "./consistency.js";
 import { ces, csat, isDetractor, nps, type Score } from "./metrics.js";
 import type { FeedbackReport, FeedbackScores } from "./report.js";
 import { type CommentSentiment, commentSentiment } from "./sentiment.js";
@@ -80,6 +81,7 @@ export async function feedback(
 
   const byId = new Map(catalog.touchpoints.map((t) => [t.id, t]));
   const stageName = new Map(catalog.stages.map((s) => [s.id, s.name]));
+  const channelOf = (a: Answer) => (a.touchpoint ? byId.get(a.touchpoint)?.channel : null) ?? a.channel;
   const keyOf = (a: Answer): { key: string; name: string } => {
     const tp = a.touchpoint ? byId.get(a.touchpoint) : undefined;
     if (options.by === "touchpoint")
@@ -88,8 +90,7 @@ export async function feedback(
       const stage = tp?.stage ?? "(none)";
       return { key: stage, name: stageName.get(stage) ?? "no stage" };
     }
-    const channel = tp?.channel ?? a.channel;
-    return { key: channel, name: channel };
+    return { key: channelOf(a), name: channelOf(a) };
   };
   const periodOf = (ms: number) => {
     const date = new Date(ms);
@@ -127,6 +128,15 @@ export async function feedback(
       .map(([key, g]) => ({ key, name: g.name, ...scores(g.answers), trend: trend(g.answers) }))
       .sort((x, y) => y.responses - x.responses || (x.key < y.key ? -1 : 1)),
     trend: trend(answers),
+    consistency: consistency(
+      answers.map((a) => ({
+        customer: a.customer_id,
+        channel: channelOf(a),
+        touchpoint: a.touchpoint,
+        metric: a.metric,
+        score: a.score,
+      })),
+    ),
     detractors: answers
       .filter((a) => isDetractor(a.metric, a.score))
       .sort((x, y) => y.ms - x.ms || (x.customer_id < y.customer_id ? -1 : 1))

@@ -39,6 +39,19 @@ export const FeedbackReport = Type.Object({
     ]),
   ),
   trend: Type.Array(Type.Intersect([Type.Object({ period: Type.String() }), FeedbackScores])),
+  consistency: Type.Object(
+    {
+      index: Type.Union([Type.Number(), Type.Null()]),
+      customers: Type.Integer({ description: "customers who answered about two or more channels" }),
+      channels: Type.Array(
+        Type.Object({ channel: Type.String(), satisfaction: Type.Number(), responses: Type.Integer() }),
+      ),
+      breakers: Type.Array(
+        Type.Object({ touchpoint: Type.String(), deficit: Type.Number(), customers: Type.Integer() }),
+      ),
+    },
+    { description: "how much satisfaction varies across the channels a customer used (docs/metrics.md)" },
+  ),
   detractors: Type.Array(
     Type.Object({
       customerId: Type.String(),
