@@ -47,3 +47,5 @@ export function loadConfig(
 
 /** The ingest log lives beside the warehouse file. */
 export const ingestLogDir = (db: string) => `${db}.ingest`;
+/** Where the key that signs survey links is kept (unless TOUCHPOINT_SURVEY_KEY is set). */
+export const surveyKeyFile = (db: string) => `${db}.survey-key`;

@@ -55,12 +55,25 @@ export interface Touchpoint {
   line: number;
 }
 
+/** A survey a business sends: one question, scored on one metric, rating one touchpoint. */
+export interface Survey {
+  id: string;
+  metric: "nps" | "csat" | "ces";
+  /** The question per language code (`en`, `da`…); the first is the default. */
+  question: Record<string, string>;
+  /** The touchpoint it rates; answers without one rate the customer's last touchpoint. */
+  touchpoint: string | null;
+  line: number;
+}
+
 export interface Catalog {
   file: string;
   currency: string | null;
   stages: Stage[];
   goals: Goal[];
   touchpoints: Touchpoint[];
+  /** Optional: surveys for the hosted survey page and signed links. */
+  surveys?: Survey[];
 }
 
 /** The event columns a rule may test; anything else is a property path. */

@@ -8,6 +8,7 @@ import {
   nameFromId,
   STAGE_ID,
   type Stage,
+  type Survey,
   TARGET_RANGES,
   type Targets,
   type Touchpoint,
@@ -18,7 +19,9 @@ import { CatalogError, type Field, Reader } from "./reader.js";
 
 export { CatalogError, type CatalogIssue } from "./reader.js";
 
-const TOP_KEYS = ["currency", "stages", "goals", "touchpoints"];
+const TOP_KEYS = ["currency", "stages", "goals", "touchpoints", "surveys"];
+const SURVEY_KEYS = ["id", "metric", "question", "touchpoint"];
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
 const STAGE_KEYS = ["id", "name"];
 const GOAL_KEYS = ["name", "event", "match", "value"];
 const TOUCHPOINT_KEYS = ["id", "name", "stage", "channel", "description", "owner", "match", "target"];
@@ -65,6 +68,9 @@ export function parseCatalog(text: string, file: string): Catalog {
   const goalLines = new Map([...goalNodes].map(([id, node]) => [id, r.position(node).line]));
   const touchpoints = required(r, top, "touchpoints", root, "the catalog");
   const matched = touchpoints ? parseTouchpoints(r, touchpoints, catalog, goalLines) : [];
+
+  const surveys = top.get("surveys");
+  if (surveys) catalog.surveys = parseSurveys(r, surveys, catalog);
 
   const reachable = { goals: catalog.goals, touchpoints: matched.map((m) => m.tp) };
   for (const u of findUnreachable(reachable, goalLines)) {
@@ -258,4 +264,59 @@ function parseTargets(r: Reader, field: Field | undefined, what: string): Target
     }
   }
   return targets;
+}
+
+function parseSurveys(r: Reader, field: Field, catalog: Catalog): Survey[] {
+  const list = r.node(field.value);
+  if (!list || !isSeq(list)) {
+    r.report(r.at(field), "surveys must be a list of surveys, each starting with `- id: …`");
+    return [];
+  }
+  const surveys: Survey[] = [];
+  const seen = new Map<string, number>();
+  for (const item of list.items) {
+    const node = r.node(item);
+    if (!node || !isMap(node)) {
+      r.report(node ?? list, "each survey must be a mapping with id, metric and question");
+      continue;
+    }
+    const before = r.issues.length;
+    const f = r.fields(node, SURVEY_KEYS, "a survey");
+    const id = r.text(f.get("id"), "survey id");
+    const what = id ? `survey "${id}"` : "a survey";
+    for (const key of ["id", "metric", "question"]) required(r, f, key, node, what);
+    if (id !== undefined && !ID.test(id))
+      r.report(r.at(f.get("id")!), `invalid survey id "${id}": ${ID_HINT}`);
+    else if (id !== undefined && seen.has(id))
+      r.report(node, `duplicate survey id "${id}" (first at line ${seen.get(id)})`);
+    else if (id !== undefined) seen.set(id, r.position(node).line);
+    const metric = r.text(f.get("metric"), `${what} metric`);
+    if (metric !== undefined && !["nps", "csat", "ces"].includes(metric))
+      r.report(r.at(f.get("metric")!), `unknown metric "${metric}" in ${what}; one of nps, csat, ces`);
+    const question: Record<string, string> = {};
+    const q = f.get("question");
+    const qNode = q ? r.node(q.value) : null;
+    if (qNode && isMap(qNode)) {
+      for (const [lang, entry] of r.entries(qNode, `${what} question`)) {
+        if (!LANGUAGE.test(lang)) r.report(r.at(entry), `"${lang}" is not a language code such as en or da`);
+        const text = r.text(entry, `${what} question (${lang})`);
+        if (text) question[lang] = text;
+      }
+    } else if (q) {
+      const text = r.text(q, `${what} question`);
+      if (text) question.en = text;
+    }
+    const touchpoint = optionalText(r, f.get("touchpoint"), `${what} touchpoint`);
+    if (touchpoint && !catalog.touchpoints.some((t) => t.id === touchpoint))
+      r.report(r.at(f.get("touchpoint")!), `unknown touchpoint "${touchpoint}" in ${what}`);
+    if (r.issues.length === before && id && metric && Object.keys(question).length)
+      surveys.push({
+        id,
+        metric: metric as Survey["metric"],
+        question,
+        touchpoint,
+        line: r.position(node).line,
+      });
+  }
+  return surveys;
 }

@@ -10,6 +10,7 @@ import { report } from "./report.js";
 import { CliError, parsePort } from "./runtime.js";
 import { serve } from "./serve.js";
 import { sourcesAdd, sourcesList } from "./sources.js";
+import { surveysLink, surveysList } from "./surveys.js";
 import { tokensCreate } from "./tokens.js";
 
 const DB_HELP = "warehouse file (default ./touchpoint.duckdb, or $TOUCHPOINT_DB)";
@@ -93,6 +94,22 @@ catalog
   .command("check <file>")
   .description("validate a catalog file; errors name the line")
   .action((file) => checkCatalog(file));
+
+const surveys = program.command("surveys").description("surveys: the hosted page and signed links");
+surveys
+  .command("link <survey>")
+  .description("print a signed link to the hosted survey page for one customer (one answer per link)")
+  .requiredOption("--customer <id>", "the customer's id (their userId)")
+  .option("--expires <duration>", "how long the link stays valid (default 30d)")
+  .option("--base-url <url>", "the server's public address (default http://HOST:PORT of the config)")
+  .option("--db <file>", DB_HELP)
+  .option("--catalog <file>", CATALOG_HELP)
+  .action((survey, o) => surveysLink(survey, o));
+surveys
+  .command("list")
+  .description("list the catalog's surveys")
+  .option("--catalog <file>", CATALOG_HELP)
+  .action((o) => surveysList(o));
 
 const sources = program.command("sources").description("sources of touchpoints and their write keys");
 sources

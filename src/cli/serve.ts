@@ -1,3 +1,5 @@
+import { surveyKeyFile } from "../config.js";
+import { surveyKey } from "../feedback/links.js";
 import { buildApp } from "../server/app.js";
 import { createSource, listSources } from "../sources/sources.js";
 import { logger, openRuntime, watchedCatalog } from "./runtime.js";
@@ -19,7 +21,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     const { writeKey } = await createSource(warehouse, "default", "web");
     logger.info(`created the source "default" (web); its write key, shown only now:\n  ${writeKey}`);
   }
-  const app = await buildApp({ warehouse, ingestor, catalog, verbose: config.verbose });
+  const app = await buildApp({
+    warehouse,
+    ingestor,
+    catalog,
+    surveyKey: surveyKey(surveyKeyFile(config.db)),
+    verbose: config.verbose,
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

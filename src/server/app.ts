@@ -2,6 +2,7 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { roleForToken } from "../access/tokens.js";
 import type { Catalog } from "../catalog/catalog.js";
+import { surveyRoutes } from "../feedback/survey-routes.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
 import { trackingRoutes } from "../ingest/routes.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
@@ -11,14 +12,16 @@ import { reportRoutes } from "./report-routes.js";
 export interface AppDeps {
   warehouse: Warehouse;
   ingestor: Ingestor;
-  /** The journey map in force; the query API (/api/*) is served when given. */
+  /** The journey map in force; the query API (/api/*) and the survey pages (/s/*) are served when given. */
   catalog?: () => Catalog;
+  /** The key survey links are signed with (see feedback/links.ts). */
+  surveyKey?: Buffer;
   verbose?: boolean;
   version?: string;
 }
 
-/** Paths reachable without a token: the tracking API and the health check. */
-const PUBLIC = /^\/(v1\/|health$)/;
+/** Paths reachable without a token: the tracking API, the survey pages and the health check. */
+const PUBLIC = /^\/(v1\/|s\/|health$)/;
 
 /** Builds the HTTP app without listening, so tests can drive it in-process with `inject`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -90,6 +93,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trackingRoutes, { prefix: "/v1", ingestor: deps.ingestor });
   if (deps.catalog) {
     await app.register(reportRoutes, { prefix: "/api", warehouse: deps.warehouse, catalog: deps.catalog });
+    if (deps.surveyKey)
+      await app.register(surveyRoutes, {
+        prefix: "/s",
+        warehouse: deps.warehouse,
+        ingestor: deps.ingestor,
+        catalog: deps.catalog,
+        key: deps.surveyKey,
+      });
   }
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));

@@ -97,6 +97,18 @@ export const migrations: Migration[] = [
         LEFT JOIN customer_map ma ON ma.kind = 'anonymous' AND ma.id = e.anonymous_id`,
     ],
   },
+  {
+    version: 2,
+    name: "one answer per signed survey link",
+    statements: [
+      `CREATE TABLE survey_links_used (
+        nonce VARCHAR PRIMARY KEY,
+        survey_id VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        used_at TIMESTAMP NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];
 
 export async function migrate(
