@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { FeedbackReport } from "../src/analysis/feedback/report.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
-import { addSource, basicAuth, cli, type RunningServer, startServer, tempDir } from "./support.js";
+import {
+  addSource,
+  basicAuth,
+  cli,
+  type RunningServer,
+  startServer,
+  tempDir,
+  waitForReport,
+} from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
@@ -81,13 +89,12 @@ test("survey answers: invalid ones are rejected and dead-lettered; the report ti
     });
     return { status: r.status, report: (await r.json()) as FeedbackReport };
   };
-  // Acknowledged means durable, not yet loaded: wait for the loader.
-  let report!: FeedbackReport;
-  for (let i = 0; i < 100; i++) {
-    ({ report } = await get(""));
-    if (report.overall.responses === 5) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const report = await waitForReport<FeedbackReport>(
+    server,
+    token,
+    "/api/feedback",
+    (r) => r.overall.responses === 5,
+  );
   // NPS answers 3 and 10: one detractor, one promoter → 0. CSAT 5 and 1 → 50 %. CES 2 → 2.
   assert.deepEqual(
     {

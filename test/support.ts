@@ -102,3 +102,23 @@ export async function simulatedWarehouse(db: string, customers: number, seed: nu
   await ingestor.close();
   return { wh, truth: sim.truth };
 }
+
+/**
+ * GET a report from a running server until `ready` holds (acknowledged events are durable at once but
+ * reach the warehouse with the loader's next batch).
+ */
+export async function waitForReport<R>(
+  server: RunningServer,
+  token: string,
+  path: string,
+  ready: (report: R) => boolean,
+): Promise<R> {
+  let report!: R;
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    report = (await res.json()) as R;
+    if (ready(report)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return report;
+}

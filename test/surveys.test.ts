@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { FeedbackReport } from "../src/analysis/feedback/report.js";
-import { addSource, cli, type RunningServer, startServer, tempDir } from "./support.js";
+import { addSource, cli, type RunningServer, startServer, tempDir, waitForReport } from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
@@ -66,13 +66,12 @@ test("a signed link opens the hosted page, takes one answer, and the answer reac
   // Replayed: the same link cannot answer twice.
   assert.equal((await answer(url, { score: "5" })).status, 409);
 
-  let report!: FeedbackReport;
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(`${server.url}/api/feedback`, { headers: { authorization: `Bearer ${token}` } });
-    report = (await r.json()) as FeedbackReport;
-    if (report.overall.responses > 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const report = await waitForReport<FeedbackReport>(
+    server,
+    token,
+    "/api/feedback",
+    (r) => r.overall.responses > 0,
+  );
   const delivery = report.groups.find((g) => g.key === "delivery")!;
   assert.equal(delivery.responses, 1);
   assert.equal(delivery.csat, 0);

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Browser } from "playwright-core";
+import type { FeedbackReport } from "../../src/analysis/feedback/report.js";
+import { addSource, cli, type RunningServer, startServer, tempDir, waitForReport } from "../support.js";
+import { launchBrowser, noBrowser } from "./support.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let db: string;
+let server: RunningServer;
+let browser: Browser;
+let token: string;
+
+before(async () => {
+  if (noBrowser) return;
+  tmp = tempDir();
+  db = `${tmp.dir}/browser.duckdb`;
+  await addSource(db, "site");
+  token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  server = await startServer(db);
+  browser = await launchBrowser();
+});
+after(async () => {
+  if (noBrowser) return;
+  await browser.close();
+  await server.stop();
+  tmp.cleanup();
+});
+
+test("a customer answers the hosted survey page in Chromium, in Danish", { skip: noBrowser }, async () => {
+  const link = await cli([
+    "surveys",
+    "link",
+    "checkout_ces",
+    "--customer",
+    "cust-42",
+    "--db",
+    db,
+    "--base-url",
+    server.url,
+  ]);
+  assert.equal(link.code, 0, link.stderr);
+  const context = await browser.newContext({ locale: "da-DK" });
+  const page = await context.newPage();
+  await page.goto(link.stdout.trim());
+  assert.equal(await page.locator("h1").textContent(), "Det var nemt at gennemføre mit køb.");
+  assert.equal(await page.locator('input[name="score"]').count(), 7);
+  await page.locator("label.score", { hasText: "6" }).click();
+  await page.locator("textarea").fill("Hurtigt og nemt");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.waitForLoadState();
+  assert.match((await page.locator("h1").textContent())!, /Tak! Dit svar er registreret/);
+  // Back and send again: the link is spent.
+  await page.goBack();
+  await page.locator("label.score", { hasText: "1" }).click();
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.waitForLoadState();
+  assert.match((await page.locator("h1").textContent())!, /already been used/);
+  await context.close();
+
+  // The answer is the customer's event, rating the survey's touchpoint.
+  const report = await waitForReport<FeedbackReport>(
+    server,
+    token,
+    "/api/feedback",
+    (r) => r.overall.responses > 0,
+  );
+  const checkout = report.groups.find((g) => g.key === "checkout")!;
+  assert.deepEqual([checkout.responses, checkout.ces, checkout.comments], [1, 6, 1]);
+});
