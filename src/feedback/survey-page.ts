@@ -6,7 +6,7 @@ export interface SurveyPageText {
   language: string;
 }
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
@@ -35,7 +35,7 @@ const words = (language: string) => WORDS[language.split("-")[0]!] ?? WORDS.en!;
 
 function shell(language: string, body: string): string {
   return `<!doctype html>
-<html lang="${escape(language)}"><head><meta charset="utf-8">
+<html lang="${escapeHtml(language)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Survey</title>
 <style>
@@ -59,17 +59,17 @@ export function surveyPage({ survey, language }: SurveyPageText, link: Record<st
     )
     .join("");
   const hidden = ["c", "e", "n", "s"]
-    .map((k) => `<input type="hidden" name="${k}" value="${escape(link[k] ?? "")}">`)
+    .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(link[k] ?? "")}">`)
     .join("");
   return shell(
     language,
-    `<form method="post" action="${escape(survey.id)}">
-<h1>${escape(survey.question[language]!)}</h1>
+    `<form method="post" action="${escapeHtml(survey.id)}">
+<h1>${escapeHtml(survey.question[language]!)}</h1>
 <fieldset>${scores}</fieldset>
-<div class="ends"><span>${escape(w.low)}</span><span>${escape(w.high)}</span></div>
-<p><label>${escape(w.comment)}<br><textarea name="comment" maxlength="2000"></textarea></label></p>
-${hidden}<input type="hidden" name="lang" value="${escape(language)}">
-<button type="submit">${escape(w.send)}</button>
+<div class="ends"><span>${escapeHtml(w.low)}</span><span>${escapeHtml(w.high)}</span></div>
+<p><label>${escapeHtml(w.comment)}<br><textarea name="comment" maxlength="2000"></textarea></label></p>
+${hidden}<input type="hidden" name="lang" value="${escapeHtml(language)}">
+<button type="submit">${escapeHtml(w.send)}</button>
 </form>`,
   );
 }
@@ -79,6 +79,8 @@ export function answerPage({ language }: SurveyPageText, problem: string | null,
   const w = words(language);
   return shell(
     language,
-    thanked ? `<h1>${escape(w.thanks)}</h1>` : `<h1>${escape(w.sorry)} ${escape(problem ?? "")}</h1>`,
+    thanked
+      ? `<h1>${escapeHtml(w.thanks)}</h1>`
+      : `<h1>${escapeHtml(w.sorry)} ${escapeHtml(problem ?? "")}</h1>`,
   );
 }

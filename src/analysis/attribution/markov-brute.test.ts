@@ -28,7 +28,10 @@ function bruteForce(rows: PathSummaryRow[]) {
       const total = row.reduce((s, x) => s + x, 0);
       const out = new Float64Array(n);
       if (from === CONV || from === NULL || total === 0) out[from === CONV ? CONV : NULL] = 1;
-      else row.forEach((x, to) => (out[to === removed ? NULL : to]! += x / total));
+      else
+        row.forEach((x, to) => {
+          out[to === removed ? NULL : to]! += x / total;
+        });
       return out;
     });
     let dist = new Float64Array(n);
@@ -36,7 +39,10 @@ function bruteForce(rows: PathSummaryRow[]) {
     for (let step = 0; step < 20_000; step++) {
       const next = new Float64Array(n);
       dist.forEach((mass, from) => {
-        if (mass) p[from]!.forEach((x, to) => (next[to]! += mass * x));
+        if (mass)
+          p[from]!.forEach((x, to) => {
+            next[to]! += mass * x;
+          });
       });
       dist = next;
     }
