@@ -33,6 +33,8 @@ export interface ReportKind<R> {
   schema: TSchema;
   /** Parameters beyond the common from/to: name → help. */
   params: Record<string, string>;
+  /** Parameters that make the report write (CLI only: a GET never changes the warehouse). */
+  writes?: string[];
   run(wh: Warehouse, catalog: Catalog, params: ReportParams): Promise<R>;
   /**
    * Input files the CLI may read instead of the warehouse (flag → help); never offered over HTTP, where
@@ -195,7 +197,9 @@ const clvKind: ReportKind<ClvReport> = {
     discount: "monthly discount rate (default 0.01)",
     holdoutFrom: "start of a hold-out period: fit before it, compare predictions with it",
     limit: "customers listed, highest CLV first (default 100, or all)",
+    save: "store every customer's prediction for customer profiles (replaces the last saved)",
   },
+  writes: ["save"],
   files: {
     rfm: "an RFM summary file customer_id,frequency,recency,T,monetary_value instead of the warehouse",
   },
@@ -204,6 +208,7 @@ const clvKind: ReportKind<ClvReport> = {
       ...clvOptions(params),
       ...scope(params),
       holdoutFrom: parseDate("holdout-from", params.holdoutFrom),
+      save: params.save !== undefined && params.save !== "false",
     };
     return lifetimeValue(wh, catalog, options).catch((err) => Promise.reject(asParamError(err)));
   },

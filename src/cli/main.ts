@@ -4,6 +4,7 @@ import { ReportParamError } from "../analysis/reports.js";
 import { SourceError } from "../sources/sources.js";
 import { WarehouseLockedError } from "../warehouse/duckdb.js";
 import { checkCatalog } from "./catalog.js";
+import { customerReport } from "./customer.js";
 import { demo } from "./demo.js";
 import { importFile } from "./import.js";
 import { report } from "./report.js";
@@ -57,8 +58,8 @@ program
   .action((o) => demo(o));
 
 program
-  .command("report <kind>")
-  .description("run one analysis: journey-map, gaps, attribution, clv, feedback")
+  .command("report <kind> [customer]")
+  .description("run one analysis: journey-map, gaps, attribution, clv, feedback, customer ID")
   .option("--db <file>", DB_HELP)
   .option("--catalog <file>", CATALOG_HELP)
   .option("--from <date>", "start date (YYYY-MM-DD or ISO-8601), inclusive")
@@ -83,11 +84,16 @@ program
   .option("--months <n>", "clv: CLV horizon in months (default 12)")
   .option("--discount <rate>", "clv: monthly discount rate (default 0.01)")
   .option("--holdout-from <date>", "clv: fit before this date and check predictions after it")
-  .option("--limit <n>", "clv: customers listed, highest CLV first (default 100, or all)")
+  .option(
+    "--limit <n>",
+    "clv: customers listed (default 100, or all); customer: timeline events (default 50)",
+  )
   .option("--rfm <file>", "clv: read an RFM summary file instead of the warehouse")
+  .option("--save", "clv: store every customer's prediction for customer profiles")
+  .option("--search <query>", "customer: find customers by id, email or trait")
   .option("--json", "print the report as JSON")
   .option("--csv", "print the report as CSV")
-  .action((kind, o) => report(kind, o));
+  .action((kind, customer, o) => (kind === "customer" ? customerReport(customer, o) : report(kind, o)));
 
 const catalog = program.command("catalog").description("the journey map as code");
 catalog

@@ -6,6 +6,7 @@ import { surveyRoutes } from "../feedback/survey-routes.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
 import { trackingRoutes } from "../ingest/routes.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
+import { customerRoutes } from "./customer-routes.js";
 import { HttpError } from "./http-error.js";
 import { reportRoutes } from "./report-routes.js";
 
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trackingRoutes, { prefix: "/v1", ingestor: deps.ingestor });
   if (deps.catalog) {
     await app.register(reportRoutes, { prefix: "/api", warehouse: deps.warehouse, catalog: deps.catalog });
+    await app.register(customerRoutes, { prefix: "/api", warehouse: deps.warehouse, catalog: deps.catalog });
     if (deps.surveyKey)
       await app.register(surveyRoutes, {
         prefix: "/s",

@@ -18,7 +18,8 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRouteOpt
       from: Type.String({ description: "start date (YYYY-MM-DD or ISO-8601), inclusive" }),
       to: Type.String({ description: "end date, exclusive" }),
     };
-    for (const [name, help] of Object.entries(spec.params)) query[name] = Type.String({ description: help });
+    for (const [name, help] of Object.entries(spec.params))
+      if (!spec.writes?.includes(name)) query[name] = Type.String({ description: help });
     app.get(
       `/${kind}`,
       {
@@ -32,7 +33,9 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRouteOpt
       },
       async (request) => {
         try {
-          return await spec.run(options.warehouse, options.catalog(), request.query as ReportParams);
+          const params = { ...(request.query as ReportParams) };
+          for (const name of spec.writes ?? []) delete params[name];
+          return await spec.run(options.warehouse, options.catalog(), params);
         } catch (err) {
           if (err instanceof ReportParamError) throw new HttpError(400, err.message.replace(/^--/, ""));
           throw err;

@@ -109,6 +109,25 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: "saved lifetime-value predictions per customer",
+    statements: [
+      `CREATE TABLE customer_scores (
+        customer_id VARCHAR PRIMARY KEY,
+        frequency INTEGER NOT NULL,
+        recency DOUBLE NOT NULL,
+        t DOUBLE NOT NULL,
+        unit VARCHAR NOT NULL,
+        expected_purchases DOUBLE NOT NULL,
+        p_alive DOUBLE NOT NULL,
+        expected_spend DOUBLE NOT NULL,
+        clv DOUBLE NOT NULL,
+        segment VARCHAR,
+        fitted_at TIMESTAMP NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export async function migrate(

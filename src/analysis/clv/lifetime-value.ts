@@ -67,19 +67,62 @@ function fitLarge<F>(
   }
 }
 
-/** CLV from the goal events of the warehouse: the summary is computed in SQL, the models in Node. */
+/**
+ * CLV from the goal events of the warehouse: the summary is computed in SQL, the models in Node. With
+ * `save`, every customer's prediction is stored in `customer_scores` (replacing the previous ones), where
+ * customer profiles read it.
+ */
 export async function lifetimeValue(
   wh: Warehouse,
   catalog: Catalog,
-  options: LifetimeValueOptions & { from: number | null; to: number | null; holdoutFrom: number | null },
+  options: LifetimeValueOptions & {
+    from: number | null;
+    to: number | null;
+    holdoutFrom: number | null;
+    save?: boolean;
+  },
 ): Promise<ClvReport> {
   const purchases = await warehousePurchases(wh, catalog, options);
-  return lifetimeValueOf(purchases.summary, options, {
+  const context: Context = {
     source: "warehouse",
     currency: purchases.currency,
     calibrationEnd: purchases.calibrationEnd,
     holdout: purchases.holdout,
-  });
+  };
+  if (!options.save) return lifetimeValueOf(purchases.summary, options, context);
+  const report = lifetimeValueOf(purchases.summary, { ...options, limit: null }, context);
+  await saveScores(wh, report);
+  return {
+    ...report,
+    customers: options.limit === null ? report.customers : report.customers.slice(0, options.limit),
+  };
+}
+
+async function saveScores(wh: Warehouse, report: ClvReport): Promise<void> {
+  const CHUNK = 50_000;
+  await wh.run("DELETE FROM customer_scores");
+  for (let i = 0; i < report.customers.length; i += CHUNK) {
+    const part = report.customers.slice(i, i + CHUNK);
+    const column = <T>(f: (c: ClvCustomer) => T) => part.map(f) as unknown as string[];
+    await wh.run(
+      `INSERT INTO customer_scores
+       SELECT unnest($1::VARCHAR[]), unnest($2::INTEGER[]), unnest($3::DOUBLE[]), unnest($4::DOUBLE[]), $5,
+              unnest($6::DOUBLE[]), unnest($7::DOUBLE[]), unnest($8::DOUBLE[]), unnest($9::DOUBLE[]),
+              unnest($10::VARCHAR[]), now()`,
+      [
+        column((c) => c.customerId),
+        column((c) => c.frequency),
+        column((c) => c.recency),
+        column((c) => c.T),
+        report.unit,
+        column((c) => c.expectedPurchases),
+        column((c) => c.pAlive),
+        column((c) => c.expectedSpend),
+        column((c) => c.clv),
+        column((c) => c.segment),
+      ],
+    );
+  }
 }
 
 /**

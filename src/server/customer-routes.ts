@@ -1,0 +1,57 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { customerProfile, searchCustomers, UnknownCustomerError } from "../analysis/customer/customer.js";
+import { CustomerProfile, CustomerSearch } from "../analysis/customer/report.js";
+import type { Catalog } from "../catalog/catalog.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
+import { HttpError } from "./http-error.js";
+
+/** `GET /api/customers?query=` (search) and `GET /api/customers/:id` (the customer 360). */
+export async function customerRoutes(
+  app: FastifyInstance,
+  options: { warehouse: Warehouse; catalog: () => Catalog },
+): Promise<void> {
+  app.get(
+    "/customers",
+    {
+      schema: {
+        summary: "find customers by id, user or anonymous id (prefix), email or another trait",
+        tags: ["customers"],
+        security: [{ token: [] }],
+        querystring: Type.Object({
+          query: Type.String({ minLength: 1 }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        }),
+        response: { 200: CustomerSearch },
+      },
+    },
+    async (request) => {
+      const { query, limit } = request.query as { query: string; limit?: number };
+      return searchCustomers(options.warehouse, query, limit);
+    },
+  );
+  app.get(
+    "/customers/:id",
+    {
+      schema: {
+        summary:
+          "one customer: ids, traits, channels, timeline of touchpoints and goals, feedback, lifetime value",
+        tags: ["customers"],
+        security: [{ token: [] }],
+        params: Type.Object({ id: Type.String() }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
+        response: { 200: CustomerProfile },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { limit } = request.query as { limit?: number };
+      try {
+        return await customerProfile(options.warehouse, options.catalog(), id, { limit: limit ?? 500 });
+      } catch (err) {
+        if (err instanceof UnknownCustomerError) throw new HttpError(404, err.message);
+        throw err;
+      }
+    },
+  );
+}
