@@ -2,6 +2,7 @@ import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBMaterializedResult,
+  DuckDBTypeId,
   type DuckDBValue,
   listValue,
 } from "@duckdb/node-api";
@@ -35,6 +36,13 @@ const LOG_COLUMNS = `{
   traits: 'JSON', context: 'JSON', reason: 'VARCHAR', field: 'VARCHAR', payload: 'VARCHAR'
 }`;
 
+const WIDE_INTEGERS: ReadonlySet<DuckDBTypeId> = new Set([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+
 function toDuck(value: SqlValue): DuckDBValue {
   if (Array.isArray(value)) return listValue(value as string[]);
   return value as DuckDBValue;
@@ -62,11 +70,15 @@ class Connection implements Queryable {
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     const reader = await this.raw.runAndReadAll(sql, params.map(toDuck));
-    return reader.getRowObjectsJS().map((row) => {
-      const out: Row = {};
-      for (const [k, v] of Object.entries(row)) out[k] = fromDuck(v);
-      return out as T;
-    });
+    // Only 64/128-bit integer columns arrive as BigInt: convert those in place, leave the rest alone
+    // (a second pass over every field of every row costs as much as DuckDB's own conversion).
+    const names = reader.columnNames();
+    const wide = reader
+      .columnTypes()
+      .flatMap((type, i) => (WIDE_INTEGERS.has(type.typeId) ? [names[i]!] : []));
+    const rows = reader.getRowObjectsJS() as Row[];
+    if (wide.length) for (const row of rows) for (const k of wide) row[k] = fromDuck(row[k]);
+    return rows as T[];
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {

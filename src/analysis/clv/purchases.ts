@@ -75,7 +75,8 @@ export async function warehousePurchases(
     holdout AS (
       SELECT customer_id, count(*) AS holdout FROM days WHERE day > ${calEnd} GROUP BY customer_id
     )
-    SELECT c.*, coalesce(h.holdout, 0) AS holdout
+    SELECT c.customer_id, c.frequency::INTEGER AS frequency, c.first_day::INTEGER AS first_day,
+           c.last_day::INTEGER AS last_day, c.monetary, coalesce(h.holdout, 0)::INTEGER AS holdout
     FROM calibration c LEFT JOIN holdout h USING (customer_id)`;
   const rows = await wh.query<Row>(sql, b.params);
   const currency = await dataCurrency(wh, catalog);
