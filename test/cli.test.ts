@@ -126,3 +126,39 @@ test("import CSV with a column mapping; numbers become numbers", async () => {
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no such file/);
 });
+
+test("sources rotate and revoke: the old key stops working, the new one is printed once; all audited", async () => {
+  const db = `${tmp.dir}/rotate.duckdb`;
+  const old = (await cli(["sources", "add", "web", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  const rotated = await cli(["sources", "rotate", "web", "--db", db]);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const fresh = rotated.stdout.trim().split("\n").at(-1)!;
+  assert.match(fresh, /^tp_wk_/);
+  assert.notEqual(fresh, old);
+  const { sourceForKey } = await import("../src/sources/sources.js");
+  const wh = await openWarehouse(db);
+  try {
+    assert.equal(await sourceForKey(wh, old), null);
+    assert.equal((await sourceForKey(wh, fresh))?.name, "web");
+  } finally {
+    await wh.close();
+  }
+  assert.equal((await cli(["sources", "revoke", "web", "--db", db])).code, 0);
+  const again = await cli(["sources", "revoke", "web", "--db", db]);
+  assert.match(again.stderr, /already revoked/);
+  assert.match((await cli(["sources", "list", "--db", db])).stdout, /^web\tweb\t.*\trevoked$/m);
+  assert.equal((await cli(["sources", "rotate", "nope", "--db", db])).code, 1);
+  await cli(["tokens", "create", "--db", db, "--role", "admin"]);
+  const log = await query<{ action: string; subject: string }>(
+    db,
+    "SELECT action, subject FROM audit_log ORDER BY happened_at",
+  );
+  assert.deepEqual(
+    log.map((l) => l.action),
+    ["source.create", "source.rotate", "source.revoke", "token.create"],
+  );
+  assert.ok(
+    !JSON.stringify(log).includes("tp_wk_") && !JSON.stringify(log).includes("tp_tk_"),
+    "no secret in the log",
+  );
+});

@@ -19,10 +19,11 @@ export async function createToken(
   return { id, token: secret };
 }
 
-export async function roleForToken(wh: Warehouse, token: string): Promise<Role | null> {
-  const rows = await wh.query<{ role: Role }>(
-    "SELECT role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+/** The active token's id and role, or null. */
+export async function tokenFor(wh: Warehouse, token: string): Promise<{ id: string; role: Role } | null> {
+  const rows = await wh.query<{ id: string; role: Role }>(
+    "SELECT id, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
     [hashSecret(token)],
   );
-  return rows[0]?.role ?? null;
+  return rows[0] ?? null;
 }

@@ -5,12 +5,13 @@ import { SourceError } from "../sources/sources.js";
 import { WarehouseLockedError } from "../warehouse/duckdb.js";
 import { checkCatalog } from "./catalog.js";
 import { customerReport } from "./customer.js";
+import { customersErase, customersExport } from "./customers.js";
 import { demo } from "./demo.js";
 import { importFile } from "./import.js";
 import { report } from "./report.js";
 import { CliError, parsePort } from "./runtime.js";
 import { serve } from "./serve.js";
-import { sourcesAdd, sourcesList } from "./sources.js";
+import { sourcesAdd, sourcesList, sourcesRevoke, sourcesRotate } from "./sources.js";
 import { surveysLink, surveysList } from "./surveys.js";
 import { tokensCreate } from "./tokens.js";
 
@@ -101,6 +102,20 @@ catalog
   .description("validate a catalog file; errors name the line")
   .action((file) => checkCatalog(file));
 
+const customers = program.command("customers").description("privacy: export or erase one customer's data");
+customers
+  .command("export <customer>")
+  .description("print everything stored about the customer as JSON (audited)")
+  .option("--db <file>", DB_HELP)
+  .option("--catalog <file>", CATALOG_HELP)
+  .action((id, o) => customersExport(id, o));
+customers
+  .command("erase <customer>")
+  .description("erase the customer's events under every id, identity links and saved scores (audited)")
+  .option("--yes", "confirm: an erasure cannot be undone")
+  .option("--db <file>", DB_HELP)
+  .action((id, o) => customersErase(id, o));
+
 const surveys = program.command("surveys").description("surveys: the hosted page and signed links");
 surveys
   .command("link <survey>")
@@ -134,6 +149,16 @@ sources
   .option("--db <file>", DB_HELP)
   .option("--json", "print JSON")
   .action((o) => sourcesList(o));
+sources
+  .command("rotate <name>")
+  .description("give the source a new write key; the old one stops working at once (printed once)")
+  .option("--db <file>", DB_HELP)
+  .action((name, o) => sourcesRotate(name, o));
+sources
+  .command("revoke <name>")
+  .description("revoke the source's write key: its clients get 401")
+  .option("--db <file>", DB_HELP)
+  .action((name, o) => sourcesRevoke(name, o));
 
 program
   .command("import <file>")
@@ -158,6 +183,12 @@ tokens
   .option("--role <role>", "read or admin", "read")
   .option("--name <name>", "a name to recognise it by")
   .action((o) => tokensCreate(o));
+
+// `touchpoint … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 
 try {
   await program.parseAsync();

@@ -1,4 +1,5 @@
 import { createToken, ROLES, type Role } from "../access/tokens.js";
+import { audit, cliActor } from "../privacy/audit.js";
 import { CliError, withWarehouse } from "./runtime.js";
 
 export async function tokensCreate(options: { db?: string; role?: string; name?: string }): Promise<void> {
@@ -6,7 +7,8 @@ export async function tokensCreate(options: { db?: string; role?: string; name?:
   if (!ROLES.includes(role))
     throw new CliError(`unknown role ${JSON.stringify(options.role)}; use read or admin`);
   await withWarehouse(options.db, async (wh) => {
-    const { token } = await createToken(wh, options.name ?? `${role} token`, role);
+    const { id, token } = await createToken(wh, options.name ?? `${role} token`, role);
+    await audit(wh, { actor: cliActor(), action: "token.create", subject: id, detail: { role } });
     process.stdout.write(`created a ${role} token; it is shown only now:\n${token}\n`);
   });
 }

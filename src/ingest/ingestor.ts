@@ -154,6 +154,11 @@ export class Ingestor {
     await this.loader!.idle();
   }
 
+  /** Re-reads the identity graph from the warehouse (after an erasure removed links). */
+  async reloadIdentity(): Promise<void> {
+    await this.rebuildIdentity();
+  }
+
   private async rebuildIdentity(): Promise<void> {
     const graph = new IdentityGraph({
       maxUserIdsPerCustomer: this.settings.maxUserIdsPerCustomer,

@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import { roleForToken } from "../access/tokens.js";
+import { type Role, tokenFor } from "../access/tokens.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { surveyRoutes } from "../feedback/survey-routes.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
@@ -19,6 +19,15 @@ export interface AppDeps {
   surveyKey?: Buffer;
   verbose?: boolean;
   version?: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The role of the request's token; null on public paths. */
+    role: Role | null;
+    /** Who is asking, for the audit log: `token:<id>`. */
+    actor: string | null;
+  }
 }
 
 /** Paths reachable without a token: the tracking API, the survey pages and the health check. */
@@ -55,6 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ statusCode: status, error: httpName(status), message: err.message });
   });
 
+  app.decorateRequest("role", null);
+  app.decorateRequest("actor", null);
   app.addHook("onRequest", async (request) => {
     if (PUBLIC.test(request.url)) return;
     const auth = request.headers.authorization;
@@ -65,8 +76,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         "a token is required: send Authorization: Bearer <token> (create one with `touchpoint tokens create`)",
         { "WWW-Authenticate": "Bearer" },
       );
-    const role = await roleForToken(deps.warehouse, token);
-    if (!role) throw new HttpError(401, "unknown or revoked token", { "WWW-Authenticate": "Bearer" });
+    const found = await tokenFor(deps.warehouse, token);
+    if (!found) throw new HttpError(401, "unknown or revoked token", { "WWW-Authenticate": "Bearer" });
+    request.role = found.role;
+    request.actor = `token:${found.id}`;
   });
 
   await app.register(swagger, {
@@ -94,7 +107,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trackingRoutes, { prefix: "/v1", ingestor: deps.ingestor });
   if (deps.catalog) {
     await app.register(reportRoutes, { prefix: "/api", warehouse: deps.warehouse, catalog: deps.catalog });
-    await app.register(customerRoutes, { prefix: "/api", warehouse: deps.warehouse, catalog: deps.catalog });
+    await app.register(customerRoutes, {
+      prefix: "/api",
+      warehouse: deps.warehouse,
+      ingestor: deps.ingestor,
+      catalog: deps.catalog,
+    });
     if (deps.surveyKey)
       await app.register(surveyRoutes, {
         prefix: "/s",

@@ -1,16 +1,61 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { customerProfile, searchCustomers, UnknownCustomerError } from "../analysis/customer/customer.js";
 import { CustomerProfile, CustomerSearch } from "../analysis/customer/report.js";
 import type { Catalog } from "../catalog/catalog.js";
+import type { Ingestor } from "../ingest/ingestor.js";
+import { eraseLoadedCustomer, exportCustomer } from "../privacy/customer-data.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { HttpError } from "./http-error.js";
 
 /** `GET /api/customers?query=` (search) and `GET /api/customers/:id` (the customer 360). */
 export async function customerRoutes(
   app: FastifyInstance,
-  options: { warehouse: Warehouse; catalog: () => Catalog },
+  options: { warehouse: Warehouse; ingestor: Ingestor; catalog: () => Catalog },
 ): Promise<void> {
+  const admin = (request: FastifyRequest) => {
+    if (request.role !== "admin") throw new HttpError(403, "exports and erasures need an admin token");
+  };
+  app.get(
+    "/customers/:id/export",
+    {
+      schema: {
+        summary: "everything stored about one customer (admin; audited)",
+        tags: ["customers"],
+        security: [{ token: [] }],
+        params: Type.Object({ id: Type.String() }),
+      },
+    },
+    async (request) => {
+      admin(request);
+      const { id } = request.params as { id: string };
+      try {
+        return await exportCustomer(options.warehouse, options.catalog(), id, request.actor!);
+      } catch (err) {
+        if (err instanceof UnknownCustomerError) throw new HttpError(404, err.message);
+        throw err;
+      }
+    },
+  );
+  app.delete(
+    "/customers/:id",
+    {
+      schema: {
+        summary:
+          "erase one customer: their events under every id, identity links and saved scores (admin; audited)",
+        tags: ["customers"],
+        security: [{ token: [] }],
+        params: Type.Object({ id: Type.String() }),
+      },
+    },
+    async (request) => {
+      admin(request);
+      const { id } = request.params as { id: string };
+      const erasure = await eraseLoadedCustomer(options.warehouse, options.ingestor, id, request.actor!);
+      if (!erasure) throw new HttpError(404, `no customer "${id}"`);
+      return erasure;
+    },
+  );
   app.get(
     "/customers",
     {

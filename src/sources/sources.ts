@@ -93,3 +93,27 @@ export async function sourceForKey(wh: Warehouse, writeKey: string): Promise<Sou
   );
   return rows[0] ?? null;
 }
+
+/** A new write key for the source; the old one stops working at once. Returns the new key. */
+export async function rotateSourceKey(wh: Warehouse, name: string): Promise<string> {
+  const [row] = await wh.query<{ id: string }>("SELECT id FROM sources WHERE name = $1", [name]);
+  if (!row) throw new SourceError(`no source named ${JSON.stringify(name)}`);
+  const { secret, hash, hint } = newSecret("tp_wk");
+  await wh.run("UPDATE sources SET key_hash = $1, key_hint = $2, revoked_at = NULL WHERE id = $3", [
+    hash,
+    hint,
+    row.id,
+  ]);
+  return secret;
+}
+
+/** Revokes the source's write key: its clients get 401 from now on (rotate to issue a new one). */
+export async function revokeSource(wh: Warehouse, name: string): Promise<void> {
+  const [row] = await wh.query<{ id: string; revoked: boolean }>(
+    "SELECT id, revoked_at IS NOT NULL AS revoked FROM sources WHERE name = $1",
+    [name],
+  );
+  if (!row) throw new SourceError(`no source named ${JSON.stringify(name)}`);
+  if (row.revoked) throw new SourceError(`the source ${JSON.stringify(name)} is already revoked`);
+  await wh.run("UPDATE sources SET revoked_at = now() WHERE id = $1", [row.id]);
+}

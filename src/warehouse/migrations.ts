@@ -128,6 +128,19 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: "audit log of admin actions",
+    statements: [
+      `CREATE TABLE audit_log (
+        happened_at TIMESTAMP NOT NULL DEFAULT now(),
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        subject VARCHAR,
+        detail VARCHAR
+      )`,
+    ],
+  },
 ];
 
 export async function migrate(

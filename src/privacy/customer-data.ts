@@ -1,0 +1,133 @@
+import { customerProfile } from "../analysis/customer/customer.js";
+import type { CustomerProfile } from "../analysis/customer/report.js";
+import type { Catalog } from "../catalog/catalog.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
+import { audit } from "./audit.js";
+
+/** Every id merged into the customer, from the customer map and their events. */
+async function idsOf(wh: Warehouse, customerId: string): Promise<{ kind: string; id: string }[]> {
+  return wh.query<{ kind: string; id: string }>(
+    `SELECT kind, id FROM customer_map WHERE customer_id = $1
+     UNION SELECT 'user', user_id FROM customer_events WHERE customer_id = $1 AND user_id IS NOT NULL
+     UNION SELECT 'anonymous', anonymous_id FROM customer_events WHERE customer_id = $1 AND anonymous_id IS NOT NULL
+     UNION SELECT 'user', $1 WHERE EXISTS (SELECT 1 FROM events WHERE user_id = $1)
+     ORDER BY 1 DESC, 2`,
+    [customerId],
+  );
+}
+
+export interface CustomerExport {
+  customerId: string;
+  exportedAt: number;
+  profile: CustomerProfile;
+  /** Every stored event of the customer, as stored (properties, traits and context included). */
+  events: Record<string, unknown>[];
+  identityLinks: Record<string, unknown>[];
+  rejectedEvents: Record<string, unknown>[];
+}
+
+/** Everything stored about one customer (a data-subject access request). */
+export async function exportCustomer(
+  wh: Warehouse,
+  catalog: Catalog,
+  customerId: string,
+  actor: string,
+): Promise<CustomerExport> {
+  const profile = await customerProfile(wh, catalog, customerId, { limit: Number.MAX_SAFE_INTEGER });
+  const ids = (await idsOf(wh, customerId)).map((i) => i.id);
+  const events = await wh.query(
+    `SELECT * EXCLUDE (properties, traits, context, ts, sent_at, received_at),
+            epoch_ms(ts) AS ts, epoch_ms(sent_at) AS sent_at, epoch_ms(received_at) AS received_at,
+            properties::VARCHAR AS properties, traits::VARCHAR AS traits, context::VARCHAR AS context
+     FROM customer_events WHERE customer_id = $1 ORDER BY ts, message_id`,
+    [customerId],
+  );
+  for (const e of events)
+    for (const k of ["properties", "traits", "context"]) e[k] = e[k] ? JSON.parse(String(e[k])) : null;
+  const identityLinks = await wh.query(
+    `SELECT link_kind, from_kind, from_id, to_kind, to_id, epoch_ms(seen_at) AS seen_at, message_id, status, reason
+     FROM identity_links WHERE list_contains($1, from_id) OR list_contains($1, to_id) ORDER BY seq`,
+    [ids],
+  );
+  const rejectedEvents = await wh.query(
+    `SELECT epoch_ms(received_at) AS received_at, source, reason, field, message_id, anonymous_id, user_id, payload
+     FROM rejected_events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id) ORDER BY received_at`,
+    [ids],
+  );
+  await audit(wh, {
+    actor,
+    action: "customer.export",
+    subject: customerId,
+    detail: { events: events.length },
+  });
+  return { customerId, exportedAt: Date.now(), profile, events, identityLinks, rejectedEvents };
+}
+
+export interface Erasure {
+  customerId: string;
+  ids: string[];
+  events: number;
+  identityLinks: number;
+  rejectedEvents: number;
+}
+
+/**
+ * Erases a customer (a right-to-erasure request): their events under every id merged into them, the
+ * identity links and map entries of those ids, dead-lettered messages from those ids, saved scores and
+ * spent survey links, in one transaction, then checkpoints so the rows leave the database file. The
+ * caller loads pending ingest-log segments first, so nothing of theirs arrives after the erasure.
+ */
+export async function eraseCustomer(
+  wh: Warehouse,
+  customerId: string,
+  actor: string,
+): Promise<Erasure | null> {
+  const ids = [...new Set((await idsOf(wh, customerId)).map((i) => i.id))];
+  if (ids.length === 0) return null;
+  const erasure = await wh.transaction(async (tx) => {
+    const events = await tx.run(
+      "DELETE FROM events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id)",
+      [ids],
+    );
+    const identityLinks = await tx.run(
+      "DELETE FROM identity_links WHERE list_contains($1, from_id) OR list_contains($1, to_id)",
+      [ids],
+    );
+    await tx.run("DELETE FROM customer_map WHERE customer_id = $1 OR list_contains($2, id)", [
+      customerId,
+      ids,
+    ]);
+    const rejectedEvents = await tx.run(
+      "DELETE FROM rejected_events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id)",
+      [ids],
+    );
+    await tx.run("DELETE FROM customer_scores WHERE customer_id = $1", [customerId]);
+    await tx.run("DELETE FROM survey_links_used WHERE customer_id = $1", [customerId]);
+    // The audit entry names the customer id (needed to prove the erasure), none of their data.
+    await audit(tx, {
+      actor,
+      action: "customer.erase",
+      subject: customerId,
+      detail: { ids: ids.length, events, identityLinks, rejectedEvents },
+    });
+    return { customerId, ids, events, identityLinks, rejectedEvents };
+  });
+  await wh.run("CHECKPOINT");
+  return erasure;
+}
+
+/**
+ * Erasure on a running installation: loads what the ingest log still holds (so none of the customer's
+ * acknowledged events arrive after it), erases, and rebuilds the identity graph without their links.
+ */
+export async function eraseLoadedCustomer(
+  wh: Warehouse,
+  ingestor: { flush(): Promise<void>; reloadIdentity(): Promise<void> },
+  customerId: string,
+  actor: string,
+): Promise<Erasure | null> {
+  await ingestor.flush();
+  const erasure = await eraseCustomer(wh, customerId, actor);
+  if (erasure) await ingestor.reloadIdentity();
+  return erasure;
+}

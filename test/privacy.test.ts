@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { CustomerSearch } from "../src/analysis/customer/report.js";
+import type { CustomerExport, Erasure } from "../src/privacy/customer-data.js";
+import { openWarehouse } from "../src/warehouse/duckdb.js";
+import { cli, simulatedWarehouse, startServer, tempDir } from "./support.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let db: string;
+let customers: string[];
+
+before(async () => {
+  tmp = tempDir();
+  db = `${tmp.dir}/privacy.duckdb`;
+  const { wh } = await simulatedWarehouse(db, 300, 6);
+  await wh.close();
+  const found = JSON.parse(
+    (await cli(["report", "customer", "--search", "cust-", "--db", db, "--json"])).stdout,
+  );
+  customers = (found as CustomerSearch).customers.map((c) => c.customerId);
+  assert.ok(customers.length >= 3);
+});
+after(() => tmp.cleanup());
+
+const count = async (sql: string, params: unknown[]) => {
+  const wh = await openWarehouse(db);
+  try {
+    return (await wh.query<{ n: number }>(sql, params as string[]))[0]!.n;
+  } finally {
+    await wh.close();
+  }
+};
+
+test("export gives everything stored about a customer; erase removes it under every id, audited", async () => {
+  const id = customers[0]!;
+  const exported = JSON.parse((await cli(["customers", "export", id, "--db", db])).stdout) as CustomerExport;
+  assert.equal(exported.customerId, id);
+  assert.equal(exported.events.length, exported.profile.events);
+  assert.ok(exported.events.every((e) => typeof e.properties === "object"));
+  const ids = exported.profile.ids.map((i) => i.id);
+  assert.ok(ids.length >= 2, "a known and an anonymous id");
+
+  const refused = await cli(["customers", "erase", id, "--db", db]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /cannot be undone: add --yes/);
+  const erased = await cli(["customers", "erase", id, "--db", db, "--yes"]);
+  assert.equal(erased.code, 0, erased.stderr);
+  assert.match(erased.stdout, new RegExp(`^erased ${id}: ${exported.events.length} events`));
+
+  assert.equal(
+    await count(
+      "SELECT count(*) AS n FROM events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id)",
+      [ids],
+    ),
+    0,
+  );
+  assert.equal(await count("SELECT count(*) AS n FROM customer_map WHERE list_contains($1, id)", [ids]), 0);
+  assert.equal(
+    await count(
+      "SELECT count(*) AS n FROM identity_links WHERE list_contains($1, from_id) OR list_contains($1, to_id)",
+      [ids],
+    ),
+    0,
+  );
+  assert.equal((await cli(["report", "customer", id, "--db", db])).code, 1);
+  assert.equal(
+    await count("SELECT count(*) AS n FROM audit_log WHERE subject = $1", [id]),
+    2,
+    "export and erasure",
+  );
+});
+
+test("over HTTP, exports and erasures need an admin token and are audited with the token's id", async () => {
+  const read = (await cli(["tokens", "create", "--db", db, "--role", "read"])).stdout
+    .trim()
+    .split("\n")
+    .at(-1)!;
+  const admin = (await cli(["tokens", "create", "--db", db, "--role", "admin"])).stdout
+    .trim()
+    .split("\n")
+    .at(-1)!;
+  const id = customers[1]!;
+  const server = await startServer(db);
+  try {
+    const call = (method: string, path: string, token: string) =>
+      fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await call("GET", `/api/customers/${id}/export`, read)).status, 403);
+    assert.equal((await call("DELETE", `/api/customers/${id}`, read)).status, 403);
+    const exported = await call("GET", `/api/customers/${id}/export`, admin);
+    assert.equal(exported.status, 200);
+    const events = ((await exported.json()) as CustomerExport).events.length;
+    const erased = await call("DELETE", `/api/customers/${id}`, admin);
+    assert.equal(erased.status, 200);
+    assert.equal(((await erased.json()) as Erasure).events, events);
+    assert.equal((await call("GET", `/api/customers/${id}`, read)).status, 404);
+    assert.equal((await call("DELETE", `/api/customers/${id}`, admin)).status, 404);
+  } finally {
+    await server.stop();
+  }
+  const wh = await openWarehouse(db);
+  try {
+    const log = await wh.query<{ action: string; actor: string }>(
+      "SELECT action, actor FROM audit_log WHERE subject = $1 ORDER BY happened_at",
+      [id],
+    );
+    assert.deepEqual(
+      log.map((l) => l.action),
+      ["customer.export", "customer.erase"],
+    );
+    assert.ok(log.every((l) => /^token:/.test(l.actor)));
+  } finally {
+    await wh.close();
+  }
+});
