@@ -10,6 +10,17 @@ export interface Config {
   /** Fastify's logger (request lines) on stderr. */
   verbose: boolean;
   ingest: IngestSettings;
+  /** Requests per minute; 0 turns a limit off. */
+  rateLimits: RateLimits;
+}
+
+export interface RateLimits {
+  /** Per write key on the tracking API. */
+  perWriteKey: number;
+  /** Per token on the query API. */
+  perToken: number;
+  /** Per client address on the survey pages. */
+  perSurveyClient: number;
 }
 
 export const DEFAULT_DB = "./touchpoint.duckdb";
@@ -21,7 +32,10 @@ const list = (v: string | undefined) =>
     .filter(Boolean);
 
 export function loadConfig(
-  overrides: Partial<Omit<Config, "ingest">> & { ingest?: Partial<IngestSettings> } = {},
+  overrides: Partial<Omit<Config, "ingest" | "rateLimits">> & {
+    ingest?: Partial<IngestSettings>;
+    rateLimits?: Partial<RateLimits>;
+  } = {},
   env = process.env,
 ): Config {
   const ingest: IngestSettings = {
@@ -42,6 +56,12 @@ export function loadConfig(
     duckdbMemory: overrides.duckdbMemory ?? env.TOUCHPOINT_DUCKDB_MEMORY ?? "8GB",
     verbose: overrides.verbose ?? env.TOUCHPOINT_VERBOSE === "1",
     ingest,
+    rateLimits: {
+      perWriteKey: Number(env.TOUCHPOINT_RATE_LIMIT_WRITE_KEY ?? 1_000_000),
+      perToken: Number(env.TOUCHPOINT_RATE_LIMIT_TOKEN ?? 600),
+      perSurveyClient: Number(env.TOUCHPOINT_RATE_LIMIT_SURVEY ?? 60),
+      ...overrides.rateLimits,
+    },
   };
 }
 

@@ -27,6 +27,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     catalog,
     surveyKey: surveyKey(surveyKeyFile(config.db)),
     verbose: config.verbose,
+    rateLimits: config.rateLimits,
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,7 +1,10 @@
+import rateLimit, { type RateLimitPluginOptions } from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { hashSecret } from "../access/secrets.js";
 import { type Role, tokenFor } from "../access/tokens.js";
 import type { Catalog } from "../catalog/catalog.js";
+import type { RateLimits } from "../config.js";
 import { surveyRoutes } from "../feedback/survey-routes.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
 import { trackingRoutes } from "../ingest/routes.js";
@@ -19,6 +22,8 @@ export interface AppDeps {
   surveyKey?: Buffer;
   verbose?: boolean;
   version?: string;
+  /** Requests per minute per write key, token and survey client (0: no limit). */
+  rateLimits?: RateLimits;
 }
 
 declare module "fastify" {
@@ -63,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (err instanceof HttpError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
     return reply.code(status).send({ statusCode: status, error: httpName(status), message: err.message });
   });
+
+  if (deps.rateLimits) await app.register(rateLimit, rateLimitOptions(deps.rateLimits));
 
   app.decorateRequest("role", null);
   app.decorateRequest("actor", null);
@@ -127,6 +134,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   return app;
+}
+
+/**
+ * One window per credential: a write key on /v1/*, a token on /api/*, a client address on /s/*. Keys
+ * are kept as hashes, never the secret itself. A limit of 0 lifts it; /health is never limited.
+ */
+function rateLimitOptions(limits: RateLimits): RateLimitPluginOptions {
+  const family = (url: string) =>
+    url.startsWith("/v1/") ? "key" : url.startsWith("/s/") ? "survey" : "token";
+  const max = { key: limits.perWriteKey, token: limits.perToken, survey: limits.perSurveyClient };
+  return {
+    global: true,
+    timeWindow: 60_000,
+    allowList: (request) => request.url === "/health" || max[family(request.url)] === 0,
+    max: (request) => max[family(request.url)],
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      const credential = family(request.url) !== "survey" && auth ? hashSecret(auth) : request.ip;
+      return `${family(request.url)}:${credential}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, `rate limit: at most ${context.max} requests a minute; retry in ${context.after}`, {
+        "Retry-After": String(Math.ceil(context.ttl / 1000)),
+      }),
+  };
 }
 
 function httpName(status: number): string {
