@@ -47,6 +47,10 @@ export function loadConfig(
     ownHosts: list(env.TOUCHPOINT_OWN_HOSTS),
     placeholderIds: list(env.TOUCHPOINT_PLACEHOLDER_IDS),
     maxUserIdsPerCustomer: Number(env.TOUCHPOINT_MAX_USER_IDS_PER_CUSTOMER ?? 1),
+    privacy: {
+      anonymizeIp: env.TOUCHPOINT_ANONYMIZE_IP === "1",
+      dropProperties: list(env.TOUCHPOINT_DROP_PROPERTIES),
+    },
     ...overrides.ingest,
   };
   return {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { CustomerSearch } from "../src/analysis/customer/report.js";
-import type { CustomerExport, Erasure } from "../src/privacy/customer-data.js";
+import { type CustomerExport, customerSubject, type Erasure } from "../src/privacy/customer-data.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import { cli, simulatedWarehouse, startServer, tempDir } from "./support.js";
 
@@ -33,17 +33,17 @@ const count = async (sql: string, params: unknown[]) => {
 
 test("export gives everything stored about a customer; erase removes it under every id, audited", async () => {
   const id = customers[0]!;
-  const exported = JSON.parse((await cli(["customers", "export", id, "--db", db])).stdout) as CustomerExport;
+  const exported = JSON.parse((await cli(["customer", "export", id, "--db", db])).stdout) as CustomerExport;
   assert.equal(exported.customerId, id);
   assert.equal(exported.events.length, exported.profile.events);
   assert.ok(exported.events.every((e) => typeof e.properties === "object"));
   const ids = exported.profile.ids.map((i) => i.id);
   assert.ok(ids.length >= 2, "a known and an anonymous id");
 
-  const refused = await cli(["customers", "erase", id, "--db", db]);
+  const refused = await cli(["customer", "erase", id, "--db", db]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /cannot be undone: add --yes/);
-  const erased = await cli(["customers", "erase", id, "--db", db, "--yes"]);
+  const erased = await cli(["customer", "erase", id, "--db", db, "--yes"]);
   assert.equal(erased.code, 0, erased.stderr);
   assert.match(erased.stdout, new RegExp(`^erased ${id}: ${exported.events.length} events`));
 
@@ -64,10 +64,32 @@ test("export gives everything stored about a customer; erase removes it under ev
   );
   assert.equal((await cli(["report", "customer", id, "--db", db])).code, 1);
   assert.equal(
-    await count("SELECT count(*) AS n FROM audit_log WHERE subject = $1", [id]),
+    await count("SELECT count(*) AS n FROM audit_log WHERE subject = $1", [customerSubject(id)]),
     2,
-    "export and erasure",
+    "export and erasure, under a hash of the id",
   );
+  // The warehouse file itself: no text column of any table holds an id or the email (other traits, a
+  // name or a city, are shared with other simulated customers, so they would prove nothing).
+  const needles = [...ids, String(exported.profile.traits.email)];
+  const wh = await openWarehouse(db);
+  try {
+    const columns = await wh.query<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns
+       WHERE table_schema = 'main' AND data_type IN ('VARCHAR', 'JSON')
+         AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE')`,
+    );
+    assert.ok(columns.length > 20);
+    for (const c of columns) {
+      const [hit] = await wh.query<{ n: number }>(
+        `SELECT count(*) AS n FROM "${c.table_name}"
+         WHERE list_bool_or(list_transform($1::VARCHAR[], x -> contains("${c.column_name}"::VARCHAR, x)))`,
+        [needles],
+      );
+      assert.equal(hit!.n, 0, `${c.table_name}.${c.column_name} still holds the customer's data`);
+    }
+  } finally {
+    await wh.close();
+  }
 });
 
 test("over HTTP, exports and erasures need an admin token and are audited with the token's id", async () => {
@@ -101,7 +123,7 @@ test("over HTTP, exports and erasures need an admin token and are audited with t
   try {
     const log = await wh.query<{ action: string; actor: string }>(
       "SELECT action, actor FROM audit_log WHERE subject = $1 ORDER BY happened_at",
-      [id],
+      [customerSubject(id)],
     );
     assert.deepEqual(
       log.map((l) => l.action),
@@ -110,5 +132,59 @@ test("over HTTP, exports and erasures need an admin token and are audited with t
     assert.ok(log.every((l) => /^token:/.test(l.actor)));
   } finally {
     await wh.close();
+  }
+});
+
+test("the permission matrix: no token, a read token and an admin token on each route group", async () => {
+  const read = (await cli(["tokens", "create", "--db", db, "--role", "read"])).stdout
+    .trim()
+    .split("\n")
+    .at(-1)!;
+  const admin = (await cli(["tokens", "create", "--db", db, "--role", "admin"])).stdout
+    .trim()
+    .split("\n")
+    .at(-1)!;
+  const id = customers[2]!;
+  const server = await startServer(db);
+  try {
+    const status = async (method: string, path: string, token: string | null) =>
+      (
+        await fetch(`${server.url}${path}`, {
+          method,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        })
+      ).status;
+    // [method, path, no token, read, admin]; the export precedes the erasure it would otherwise miss.
+    const matrix: [string, string, number, number, number][] = [
+      ["GET", "/health", 200, 200, 200],
+      ["GET", "/s/delivery_csat/definition.json", 200, 200, 200],
+      ["GET", "/openapi.json", 401, 200, 200],
+      ["GET", "/api/journey-map", 401, 200, 200],
+      ["GET", "/api/feedback", 401, 200, 200],
+      ["GET", "/api/customers?query=cust", 401, 200, 200],
+      ["GET", `/api/customers/${id}`, 401, 200, 200],
+      ["GET", `/api/customers/${id}/export`, 401, 403, 200],
+      ["DELETE", `/api/customers/${id}`, 401, 403, 200],
+    ];
+    for (const [method, path, none, withRead, withAdmin] of matrix) {
+      assert.deepEqual(
+        [
+          await status(method, path, null),
+          await status(method, path, read),
+          await status(method, path, admin),
+        ],
+        [none, withRead, withAdmin],
+        `${method} ${path}`,
+      );
+    }
+    // The tracking API answers to write keys, not tokens.
+    const track = await fetch(`${server.url}/v1/track`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ userId: "u", event: "E" }),
+    });
+    assert.equal(track.status, 401);
+  } finally {
+    await server.stop();
   }
 });

@@ -102,7 +102,10 @@ catalog
   .description("validate a catalog file; errors name the line")
   .action((file) => checkCatalog(file));
 
-const customers = program.command("customers").description("privacy: export or erase one customer's data");
+const customers = program
+  .command("customer")
+  .alias("customers")
+  .description("privacy: export or erase one customer's data");
 customers
   .command("export <customer>")
   .description("print everything stored about the customer as JSON (audited)")

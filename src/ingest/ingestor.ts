@@ -1,4 +1,5 @@
 import { IdentityGraph } from "../identity/identity-graph.js";
+import type { PrivacySettings } from "../privacy/scrub.js";
 import { sourceForKey } from "../sources/sources.js";
 import type { DecidedLink, IdentityDecision, LinkCandidate, Warehouse } from "../warehouse/warehouse.js";
 import { IngestLog } from "./ingest-log.js";
@@ -17,6 +18,8 @@ export interface IngestSettings {
   ownHosts: string[];
   placeholderIds: string[];
   maxUserIdsPerCustomer: number;
+  /** Privacy at ingest: properties dropped and IP addresses anonymised before storage. */
+  privacy?: PrivacySettings;
 }
 
 export class OverloadedError extends Error {
@@ -112,6 +115,7 @@ export class Ingestor {
       receivedAt: options.receivedAt ?? Date.now(),
       sentAt: options.sentAt ?? null,
       ownHosts: this.settings.ownHosts,
+      privacy: this.settings.privacy,
       placeholderIds: this.settings.placeholderIds,
       maxEventBytes: this.settings.maxEventBytes,
       messageIdFor: options.messageIdFor,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type PrivacySettings, scrubMessage } from "../privacy/scrub.js";
 import { channelGroup } from "./channel-grouping.js";
 import { campaignFields, commerceFields, correctedTime, deviceInfo } from "./enrich.js";
 import type { MessageType, RejectedItem } from "./messages.js";
@@ -22,6 +23,8 @@ export interface PipelineContext {
   maxEventBytes: number;
   /** Deterministic ids for messages without one (imports: the same file twice is stored once). */
   messageIdFor?: (index: number) => string;
+  /** Fields dropped and addresses anonymised before anything is written (accepted or dead-lettered). */
+  privacy?: PrivacySettings;
 }
 
 export interface PipelineResult {
@@ -45,7 +48,11 @@ export function processMessages(
   const { source, receivedAt } = ctx;
 
   for (let i = 0; i < messages.length; i++) {
-    const input = messages[i];
+    const privacy = ctx.privacy;
+    const input =
+      privacy && (privacy.anonymizeIp || privacy.dropProperties.length)
+        ? scrubMessage(messages[i], privacy)
+        : messages[i];
     const v = validateMessage(input, impliedType, ctx.placeholderIds);
     if (!v.ok) {
       const rawId = (input as { messageId?: unknown } | null)?.messageId;

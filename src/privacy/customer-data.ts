@@ -1,8 +1,12 @@
+import { hashSecret } from "../access/secrets.js";
 import { customerProfile } from "../analysis/customer/customer.js";
 import type { CustomerProfile } from "../analysis/customer/report.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { audit } from "./audit.js";
+
+/** Customer ids enter the audit log hashed: after an erasure no table holds the id itself. */
+export const customerSubject = (customerId: string) => `customer:${hashSecret(customerId).slice(0, 32)}`;
 
 /** Every id merged into the customer, from the customer map and their events. */
 async function idsOf(wh: Warehouse, customerId: string): Promise<{ kind: string; id: string }[]> {
@@ -57,7 +61,7 @@ export async function exportCustomer(
   await audit(wh, {
     actor,
     action: "customer.export",
-    subject: customerId,
+    subject: customerSubject(customerId),
     detail: { events: events.length },
   });
   return { customerId, exportedAt: Date.now(), profile, events, identityLinks, rejectedEvents };
@@ -97,17 +101,20 @@ export async function eraseCustomer(
       customerId,
       ids,
     ]);
+    // Dead-lettered messages may carry an id anywhere in their payload (a bad field next to a good id).
     const rejectedEvents = await tx.run(
-      "DELETE FROM rejected_events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id)",
+      `DELETE FROM rejected_events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id)
+         OR list_has_any(regexp_extract_all(payload, '"([^"\\\\]*)"', 1), $1)`,
       [ids],
     );
     await tx.run("DELETE FROM customer_scores WHERE customer_id = $1", [customerId]);
     await tx.run("DELETE FROM survey_links_used WHERE customer_id = $1", [customerId]);
-    // The audit entry names the customer id (needed to prove the erasure), none of their data.
+    // The audit entry holds a hash of the customer id: it proves the erasure of a given id without
+    // keeping the id.
     await audit(tx, {
       actor,
       action: "customer.erase",
-      subject: customerId,
+      subject: customerSubject(customerId),
       detail: { ids: ids.length, events, identityLinks, rejectedEvents },
     });
     return { customerId, ids, events, identityLinks, rejectedEvents };
