@@ -180,6 +180,15 @@ function clvOptions(params: ReportParams): LifetimeValueOptions {
   };
 }
 
+/** Runs `fn`, turning the user's errors (see asParamError) into parameter errors. */
+function asParamErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw asParamError(err);
+  }
+}
+
 /** Data that cannot identify a model, and bad files, are the user's to fix: a message, no stack. */
 function asParamError(err: unknown): unknown {
   const userErrors = [ModelError, SummaryFileError, PathFileError, AttributionInputError];
@@ -212,13 +221,8 @@ const clvKind: ReportKind<ClvReport> = {
     };
     return lifetimeValue(wh, catalog, options).catch((err) => Promise.reject(asParamError(err)));
   },
-  runOnFile: (file, params) => {
-    try {
-      return lifetimeValueOf(parseSummaryFile(file.text, file.name), clvOptions(params));
-    } catch (err) {
-      throw asParamError(err);
-    }
-  },
+  runOnFile: (file, params) =>
+    asParamErrors(() => lifetimeValueOf(parseSummaryFile(file.text, file.name), clvOptions(params))),
   rows: (r) => [
     [
       "customer",
@@ -284,13 +288,10 @@ const attributionKind: ReportKind<AttributionReport> = {
     if (options.markovOrder > 4) throw new ReportParamError("--order: 1 to 4");
     return attribution(wh, catalog, options);
   },
-  runOnFile: (file, params) => {
-    try {
-      return attributionOfPaths(parsePathSummary(file.text, file.name), attributionOptions(params));
-    } catch (err) {
-      throw asParamError(err);
-    }
-  },
+  runOnFile: (file, params) =>
+    asParamErrors(() =>
+      attributionOfPaths(parsePathSummary(file.text, file.name), attributionOptions(params)),
+    ),
   rows: (r) => {
     const models = Object.keys(r.models);
     const keys = [...new Set(models.flatMap((m) => r.models[m]!.map((c) => c.key)))].sort();

@@ -1,6 +1,6 @@
 import type { CompiledCatalog } from "../catalog/compile.js";
 import type { SqlBuilder } from "../warehouse/sql-builder.js";
-import type { Scope } from "./scope.js";
+import { type Scope, scopeConditions } from "./scope.js";
 
 /**
  * Sequence queries pack each touch into one BIGINT, `epoch_ms * CODE_SPACE + code`, so that sorting a
@@ -26,9 +26,7 @@ export function codedEvents(
   scope: Scope,
   extraColumns: string[] = [],
 ): string {
-  const where: string[] = ["NOT is_bot"];
-  if (scope.from !== null) where.push(`ts >= ${b.dialect.fromEpochMs(b.param(scope.from))}`);
-  if (scope.to !== null) where.push(`ts < ${b.dialect.fromEpochMs(b.param(scope.to))}`);
+  const where = scopeConditions(b, scope);
   return `SELECT customer_id, ${b.dialect.toEpochMs("ts")} AS ms,
                  ${catalog.touchpointCode(b)} AS code,
                  ${catalog.goal(b)} IS NOT NULL AS is_goal,

@@ -2,7 +2,7 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { dataCurrency, type Scope } from "../scope.js";
+import { dataCurrency, type Scope, scopeConditions } from "../scope.js";
 import { type CustomerSummary, type TimeUnit, UNIT_DAYS } from "./summary.js";
 
 const DAY = 86_400_000;
@@ -54,9 +54,7 @@ export async function warehousePurchases(
           )
         )[0]?.day ?? Math.floor(Date.now() / DAY));
   const calibrationEnd = options.holdoutFrom !== null ? Math.floor(options.holdoutFrom / DAY) - 1 : scopeEnd;
-  const where = ["NOT is_bot"];
-  if (options.from !== null) where.push(`ts >= ${b.dialect.fromEpochMs(b.param(options.from))}`);
-  if (options.to !== null) where.push(`ts < ${b.dialect.fromEpochMs(b.param(options.to))}`);
+  const where = scopeConditions(b, options);
   const calEnd = b.param(calibrationEnd);
   const sql = `
     WITH goals AS (

@@ -3,7 +3,7 @@ import { compileCatalog } from "../../catalog/compile.js";
 import { SURVEY_METRICS, SURVEY_RESPONDED } from "../../feedback/response.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import type { Scope } from "../scope.js";
+import { type Scope, scopeConditions } from "../scope.js";
 import { consistency } from "./consistency.js";
 import { ces, csat, isDetractor, nps, type Score } from "./metrics.js";
 import type { FeedbackReport, FeedbackScores } from "./report.js";
@@ -46,9 +46,7 @@ export async function feedback(
   const compiled = compileCatalog(catalog);
   const b = new SqlBuilder(wh.dialect);
   const d = b.dialect;
-  const where = ["NOT is_bot", `event = ${b.param(SURVEY_RESPONDED)}`];
-  if (options.from !== null) where.push(`ts >= ${d.fromEpochMs(b.param(options.from))}`);
-  if (options.to !== null) where.push(`ts < ${d.fromEpochMs(b.param(options.to))}`);
+  const where = [...scopeConditions(b, options), `event = ${b.param(SURVEY_RESPONDED)}`];
   const valid = Object.entries(SURVEY_METRICS)
     .map(([m, r]) => `(metric = '${m}' AND score BETWEEN ${r.min} AND ${r.max})`)
     .join(" OR ");
