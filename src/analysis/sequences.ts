@@ -41,7 +41,7 @@ export function codedEvents(
  * customer's conversions, the packed touches after the previous conversion and at most `lookback` ms
  * before it — the conversion's journey. Touches at the conversion's own millisecond count towards it.
  */
-export function journeysOfConversions(lookback: string): string {
+function journeysOfConversions(lookback: string): string {
   const at = msOf("x");
   return `list_transform(range(1, len(goals) + 1), k -> list_filter(coalesce(touches, []),
             x -> ${at} <= goals[k] AND ${at} > coalesce(goals[k - 1], -1) AND goals[k] - ${at} <= ${lookback}))`;
