@@ -88,3 +88,43 @@ test("customers are found by email, id prefix or trait, over the CLI and the API
     await server.stop();
   }
 });
+
+test("--segment filters every report to the customers it names (CLV scores, traits)", async () => {
+  await cli(["report", "clv", "--db", db, "--save", "--limit", "1"]);
+  const { openWarehouse } = await import("../src/warehouse/duckdb.js");
+  const wh = await openWarehouse(db);
+  let threshold: number;
+  let expectedAnswers: number;
+  let city: string;
+  let expectedCustomers: number;
+  try {
+    [{ threshold }] = (await wh.query<{ threshold: number }>(
+      "SELECT quantile_cont(clv, 0.8) AS threshold FROM customer_scores",
+    )) as [{ threshold: number }];
+    [{ n: expectedAnswers }] = (await wh.query<{ n: number }>(
+      `SELECT count(*) AS n FROM customer_events
+       WHERE event = 'Survey Responded' AND NOT is_bot
+         AND customer_id IN (SELECT customer_id FROM customer_scores WHERE clv > $1)`,
+      [threshold],
+    )) as [{ n: number }];
+    [{ city, n: expectedCustomers }] = (await wh.query<{ city: string; n: number }>(
+      `SELECT json_extract_string(traits, '$.city') AS city, count(DISTINCT customer_id) AS n FROM customer_events
+       WHERE type = 'identify' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
+    )) as [{ city: string; n: number }];
+  } finally {
+    await wh.close();
+  }
+  const feedback = JSON.parse(
+    (await cli(["report", "feedback", "--db", db, "--json", "--segment", `clv > ${threshold}`])).stdout,
+  );
+  assert.ok(expectedAnswers > 0);
+  assert.equal(feedback.overall.responses, expectedAnswers);
+  const map = JSON.parse(
+    (await cli(["report", "journey-map", "--db", db, "--json", "--segment", `trait.city = "${city}"`]))
+      .stdout,
+  );
+  assert.equal(map.totals.customers, expectedCustomers);
+  const bad = await cli(["report", "gaps", "--db", db, "--segment", "plan = gold"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: --segment: unknown field "plan"/);
+});

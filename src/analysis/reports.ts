@@ -21,6 +21,8 @@ import { findGaps } from "./gaps/gaps.js";
 import { GapsReport } from "./gaps/report.js";
 import { journeyMap } from "./journey-map/journey-map.js";
 import { JourneyMapReport } from "./journey-map/report.js";
+import type { Scope } from "./scope.js";
+import { parseSegment, type Segment } from "./segment.js";
 
 /** Options every face (CLI flags, query string) passes through as text. */
 export type ReportParams = Record<string, string | undefined>;
@@ -55,11 +57,19 @@ export function parseDate(name: string, text: string | undefined): number | null
   return t;
 }
 
-function scope(params: ReportParams) {
+function scope(params: ReportParams): Scope {
   const from = parseDate("from", params.from);
   const to = parseDate("to", params.to);
   if (from !== null && to !== null && from >= to) throw new ReportParamError("--from must be before --to");
-  return { from, to };
+  let segment: Segment | null = null;
+  if (params.segment !== undefined && params.segment !== "") {
+    try {
+      segment = parseSegment(params.segment);
+    } catch (err) {
+      throw new ReportParamError(`--segment: ${(err as Error).message}`);
+    }
+  }
+  return { from, to, segment };
 }
 
 const lookback = (params: ReportParams) => duration("lookback", params.lookback, "30d");

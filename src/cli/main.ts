@@ -65,6 +65,7 @@ program
   .option("--catalog <file>", CATALOG_HELP)
   .option("--from <date>", "start date (YYYY-MM-DD or ISO-8601), inclusive")
   .option("--to <date>", "end date, exclusive")
+  .option("--segment <conditions>", "only these customers, e.g. 'clv > 500 and trait.plan = gold'")
   .option(
     "--lookback <duration>",
     "attribution lookback before a conversion (journey-map, gaps, attribution)",

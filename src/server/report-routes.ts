@@ -17,6 +17,7 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRouteOpt
     const query: Record<string, ReturnType<typeof Type.String>> = {
       from: Type.String({ description: "start date (YYYY-MM-DD or ISO-8601), inclusive" }),
       to: Type.String({ description: "end date, exclusive" }),
+      segment: Type.String({ description: "only these customers, e.g. `clv > 500 and trait.plan = gold`" }),
     };
     for (const [name, help] of Object.entries(spec.params))
       if (!spec.writes?.includes(name)) query[name] = Type.String({ description: help });
