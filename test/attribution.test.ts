@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { AttributionReport } from "../src/analysis/attribution/report.js";
-import { cli, startServer, tempDir } from "./support.js";
+import { cli, createApiToken, startServer, tempDir } from "./support.js";
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../../src/analysis/attribution/fixtures/${name}`, import.meta.url));
@@ -127,7 +127,7 @@ test("report attribution on the warehouse: every model's credit sums to the conv
 });
 
 test("GET /api/attribution and /api/clv: the CLI's reports, behind a token, 400 on bad options", async () => {
-  const token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  const token = await createApiToken(db);
   const server = await startServer(db);
   try {
     const get = (path: string, auth = true) =>

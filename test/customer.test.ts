@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ClvReport } from "../src/analysis/clv/report.js";
 import type { CustomerProfile, CustomerSearch } from "../src/analysis/customer/report.js";
-import { cli, simulatedWarehouse, startServer, tempDir } from "./support.js";
+import { cli, createApiToken, simulatedWarehouse, startServer, tempDir } from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
@@ -13,7 +13,7 @@ before(async () => {
   db = `${tmp.dir}/customers.duckdb`;
   const { wh } = await simulatedWarehouse(db, 600, 4);
   await wh.close();
-  token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  token = await createApiToken(db);
 });
 after(() => tmp.cleanup());
 

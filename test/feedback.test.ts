@@ -6,6 +6,7 @@ import {
   addSource,
   basicAuth,
   cli,
+  createApiToken,
   type RunningServer,
   startServer,
   tempDir,
@@ -22,7 +23,7 @@ before(async () => {
   tmp = tempDir();
   db = `${tmp.dir}/feedback.duckdb`;
   writeKey = await addSource(db, "site");
-  token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  token = await createApiToken(db);
   server = await startServer(db);
 });
 after(async () => {

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
-import { addSource, basicAuth, cli, type RunningServer, startServer, tempDir } from "./support.js";
+import {
+  addSource,
+  basicAuth,
+  cli,
+  createApiToken,
+  type RunningServer,
+  startServer,
+  tempDir,
+} from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let server: RunningServer;
@@ -17,8 +25,8 @@ before(async () => {
   writeKey = await addSource(db, "site");
   // The first test spends the first key's window.
   secondKey = await addSource(db, "app");
-  token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
-  other = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  token = await createApiToken(db);
+  other = await createApiToken(db);
   server = await startServer(db, {
     TOUCHPOINT_RATE_LIMIT_WRITE_KEY: "5",
     TOUCHPOINT_RATE_LIMIT_TOKEN: "3",

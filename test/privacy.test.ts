@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import type { CustomerSearch } from "../src/analysis/customer/report.js";
 import { type CustomerExport, customerSubject, type Erasure } from "../src/privacy/customer-data.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
-import { cli, simulatedWarehouse, startServer, tempDir } from "./support.js";
+import { cli, createApiToken, simulatedWarehouse, startServer, tempDir } from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
@@ -93,14 +93,8 @@ test("export gives everything stored about a customer; erase removes it under ev
 });
 
 test("over HTTP, exports and erasures need an admin token and are audited with the token's id", async () => {
-  const read = (await cli(["tokens", "create", "--db", db, "--role", "read"])).stdout
-    .trim()
-    .split("\n")
-    .at(-1)!;
-  const admin = (await cli(["tokens", "create", "--db", db, "--role", "admin"])).stdout
-    .trim()
-    .split("\n")
-    .at(-1)!;
+  const read = await createApiToken(db, "read");
+  const admin = await createApiToken(db, "admin");
   const id = customers[1]!;
   const server = await startServer(db);
   try {
@@ -136,14 +130,8 @@ test("over HTTP, exports and erasures need an admin token and are audited with t
 });
 
 test("the permission matrix: no token, a read token and an admin token on each route group", async () => {
-  const read = (await cli(["tokens", "create", "--db", db, "--role", "read"])).stdout
-    .trim()
-    .split("\n")
-    .at(-1)!;
-  const admin = (await cli(["tokens", "create", "--db", db, "--role", "admin"])).stdout
-    .trim()
-    .split("\n")
-    .at(-1)!;
+  const read = await createApiToken(db, "read");
+  const admin = await createApiToken(db, "admin");
   const id = customers[2]!;
   const server = await startServer(db);
   try {

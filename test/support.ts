@@ -42,6 +42,13 @@ export async function addSource(db: string, name: string, kind = "web"): Promise
   return r.stdout.trim().split("\n").at(-1)!;
 }
 
+/** Creates an API token with the CLI and returns it (the last line it prints). */
+export async function createApiToken(db: string, role: "read" | "admin" = "read"): Promise<string> {
+  const r = await cli(["tokens", "create", "--db", db, "--role", role]);
+  if (r.code !== 0) throw new Error(`tokens create failed: ${r.stderr}`);
+  return r.stdout.trim().split("\n").at(-1)!;
+}
+
 export interface RunningServer {
   url: string;
   process: ChildProcess;

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { FeedbackReport } from "../src/analysis/feedback/report.js";
-import { addSource, cli, type RunningServer, startServer, tempDir, waitForReport } from "./support.js";
+import {
+  addSource,
+  cli,
+  createApiToken,
+  type RunningServer,
+  startServer,
+  tempDir,
+  waitForReport,
+} from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
@@ -12,7 +20,7 @@ before(async () => {
   tmp = tempDir();
   db = `${tmp.dir}/surveys.duckdb`;
   await addSource(db, "site");
-  token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  token = await createApiToken(db);
   server = await startServer(db);
 });
 after(async () => {

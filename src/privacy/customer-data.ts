@@ -1,5 +1,5 @@
 import { hashSecret } from "../access/secrets.js";
-import { customerProfile } from "../analysis/customer/customer.js";
+import { customerProfile, idsOf } from "../analysis/customer/customer.js";
 import type { CustomerProfile } from "../analysis/customer/report.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
@@ -7,18 +7,6 @@ import { audit } from "./audit.js";
 
 /** Customer ids enter the audit log hashed: after an erasure no table holds the id itself. */
 export const customerSubject = (customerId: string) => `customer:${hashSecret(customerId).slice(0, 32)}`;
-
-/** Every id merged into the customer, from the customer map and their events. */
-async function idsOf(wh: Warehouse, customerId: string): Promise<{ kind: string; id: string }[]> {
-  return wh.query<{ kind: string; id: string }>(
-    `SELECT kind, id FROM customer_map WHERE customer_id = $1
-     UNION SELECT 'user', user_id FROM customer_events WHERE customer_id = $1 AND user_id IS NOT NULL
-     UNION SELECT 'anonymous', anonymous_id FROM customer_events WHERE customer_id = $1 AND anonymous_id IS NOT NULL
-     UNION SELECT 'user', $1 WHERE EXISTS (SELECT 1 FROM events WHERE user_id = $1)
-     ORDER BY 1 DESC, 2`,
-    [customerId],
-  );
-}
 
 export interface CustomerExport {
   customerId: string;

@@ -8,6 +8,13 @@ import { eraseLoadedCustomer, exportCustomer } from "../privacy/customer-data.js
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { HttpError } from "./http-error.js";
 
+/** An unknown customer is the client's 404, not a server error. */
+function notFoundAs404<T>(work: Promise<T>): Promise<T> {
+  return work.catch((err) => {
+    throw err instanceof UnknownCustomerError ? new HttpError(404, err.message) : err;
+  });
+}
+
 /** `GET /api/customers?query=` (search) and `GET /api/customers/:id` (the customer 360). */
 export async function customerRoutes(
   app: FastifyInstance,
@@ -29,12 +36,7 @@ export async function customerRoutes(
     async (request) => {
       admin(request);
       const { id } = request.params as { id: string };
-      try {
-        return await exportCustomer(options.warehouse, options.catalog(), id, request.actor!);
-      } catch (err) {
-        if (err instanceof UnknownCustomerError) throw new HttpError(404, err.message);
-        throw err;
-      }
+      return notFoundAs404(exportCustomer(options.warehouse, options.catalog(), id, request.actor!));
     },
   );
   app.delete(
@@ -91,12 +93,9 @@ export async function customerRoutes(
     async (request) => {
       const { id } = request.params as { id: string };
       const { limit } = request.query as { limit?: number };
-      try {
-        return await customerProfile(options.warehouse, options.catalog(), id, { limit: limit ?? 500 });
-      } catch (err) {
-        if (err instanceof UnknownCustomerError) throw new HttpError(404, err.message);
-        throw err;
-      }
+      return notFoundAs404(
+        customerProfile(options.warehouse, options.catalog(), id, { limit: limit ?? 500 }),
+      );
     },
   );
 }

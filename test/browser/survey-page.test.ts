@@ -4,7 +4,15 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import type { FeedbackReport } from "../../src/analysis/feedback/report.js";
-import { addSource, cli, type RunningServer, startServer, tempDir, waitForReport } from "../support.js";
+import {
+  addSource,
+  cli,
+  createApiToken,
+  type RunningServer,
+  startServer,
+  tempDir,
+  waitForReport,
+} from "../support.js";
 import { launchBrowser, noBrowser } from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -19,7 +27,7 @@ before(async () => {
   tmp = tempDir();
   db = `${tmp.dir}/browser.duckdb`;
   writeKey = await addSource(db, "site");
-  token = (await cli(["tokens", "create", "--db", db])).stdout.trim().split("\n").at(-1)!;
+  token = await createApiToken(db);
   server = await startServer(db);
   browser = await launchBrowser();
 });

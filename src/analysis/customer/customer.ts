@@ -27,6 +27,18 @@ const KEY_PROPERTIES = [
   "title",
 ];
 
+/** Every id merged into the customer, from the customer map and their events. */
+export async function idsOf(wh: Warehouse, customerId: string): Promise<{ kind: string; id: string }[]> {
+  return wh.query<{ kind: string; id: string }>(
+    `SELECT kind, id FROM customer_map WHERE customer_id = $1
+     UNION SELECT 'user', user_id FROM customer_events WHERE customer_id = $1 AND user_id IS NOT NULL
+     UNION SELECT 'anonymous', anonymous_id FROM customer_events WHERE customer_id = $1 AND anonymous_id IS NOT NULL
+     UNION SELECT 'user', $1 WHERE EXISTS (SELECT 1 FROM events WHERE user_id = $1)
+     ORDER BY 1 DESC, 2`,
+    [customerId],
+  );
+}
+
 type EventRow = {
   ms: number;
   event: string;
@@ -70,13 +82,7 @@ export async function customerProfile(
      FROM customer_events WHERE customer_id = ${id} AND NOT is_bot ORDER BY ts, message_id`,
     b.params,
   );
-  const ids = await wh.query<{ kind: string; id: string }>(
-    `SELECT kind, id FROM customer_map WHERE customer_id = $1
-     UNION SELECT 'user', user_id FROM customer_events WHERE customer_id = $1 AND user_id IS NOT NULL
-     UNION SELECT 'anonymous', anonymous_id FROM customer_events WHERE customer_id = $1 AND anonymous_id IS NOT NULL
-     ORDER BY 1 DESC, 2`,
-    [customerId],
-  );
+  const ids = await idsOf(wh, customerId);
   if (rows.length === 0 && ids.length === 0) throw new UnknownCustomerError(`no customer "${customerId}"`);
 
   const stageOf = new Map(catalog.touchpoints.map((t) => [t.id, t.stage]));
