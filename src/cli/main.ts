@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { ReportParamError } from "../analysis/reports.js";
+import { ReportParamError } from "../analysis/params.js";
 import { SourceError } from "../sources/sources.js";
 import { WarehouseLockedError } from "../warehouse/duckdb.js";
 import { checkCatalog } from "./catalog.js";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { REPORTS, type ReportParams } from "../analysis/reports.js";
+import type { ReportParams } from "../analysis/params.js";
+import { REPORTS } from "../analysis/reports.js";
 import { formatCsv, formatTable } from "../util/table.js";
 import { CliError, resolveCatalog, withWarehouse } from "./runtime.js";
 

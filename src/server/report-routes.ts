@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { REPORTS, ReportParamError, type ReportParams } from "../analysis/reports.js";
+import { ReportParamError, type ReportParams } from "../analysis/params.js";
+import { REPORTS } from "../analysis/reports.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { HttpError } from "./http-error.js";
