@@ -19,7 +19,7 @@ const status = (field: string) =>
 
 /** Child: time one run of one report on the warehouse; print {time, memory} as JSON. */
 async function child(db: string, kind: string, params: Record<string, string>) {
-  const wh = await openWarehouse(db);
+  const wh = await openWarehouse(db, { readOnly: true });
   const catalog = loadDefaultCatalog();
   const idle = status("VmRSS");
   const t = performance.now();
@@ -35,6 +35,18 @@ const SCENARIOS: { name: string; kind: string; params: Record<string, string> }[
   { name: "gaps", kind: "gaps", params: {} },
   { name: "attribution (all models, by channel)", kind: "attribution", params: { all: "true" } },
   { name: "clv (summary, BG/NBD, Gamma-Gamma, predictions)", kind: "clv", params: {} },
+  {
+    name: "funnel (4 steps, event names, 14d)",
+    kind: "funnel",
+    params: { steps: "Product Viewed, Product Added, Checkout Started, Order Completed" },
+  },
+  {
+    name: "funnel (4 touchpoints, optional step, strict)",
+    kind: "funnel",
+    params: { steps: "product_pages, cart?, checkout, purchase", order: "strict" },
+  },
+  { name: "retention (monthly, first seen)", kind: "retention", params: { period: "month" } },
+  { name: "paths (depth 5)", kind: "paths", params: {} },
 ];
 
 if (process.argv[2] === "--child") {
@@ -58,7 +70,7 @@ if (process.argv[2] === "--child") {
       );
       loadSeconds = (Date.now() - started) / 1000;
     }
-    const wh = await openWarehouse(db);
+    const wh = await openWarehouse(db, { readOnly: true });
     const [size] = await wh.query<{ events: number; customers: number }>(
       "SELECT count(*) AS events, count(DISTINCT customer_id) AS customers FROM customer_events",
     );

@@ -38,14 +38,15 @@ export function parseDate(name: string, text: string | undefined): number | null
   return t;
 }
 
-export function scope(params: ReportParams): Scope {
+/** The date range and segment of a report; `catalog` resolves `did TOUCHPOINT` in the segment. */
+export function scope(params: ReportParams, catalog?: Catalog): Scope {
   const from = parseDate("from", params.from);
   const to = parseDate("to", params.to);
   if (from !== null && to !== null && from >= to) throw new ReportParamError("--from must be before --to");
   let segment: Segment | null = null;
   if (params.segment !== undefined && params.segment !== "") {
     try {
-      segment = parseSegment(params.segment);
+      segment = parseSegment(params.segment, catalog);
     } catch (err) {
       throw new ReportParamError(`--segment: ${(err as Error).message}`);
     }

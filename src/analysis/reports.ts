@@ -13,6 +13,7 @@ import { ClvReport } from "./clv/report.js";
 import { parseSummaryFile, SummaryFileError } from "./clv/summary-file.js";
 import { feedback } from "./feedback/feedback.js";
 import { FeedbackReport } from "./feedback/report.js";
+import { funnelKind } from "./funnel/kind.js";
 import { findGaps } from "./gaps/gaps.js";
 import { GapsReport } from "./gaps/report.js";
 import { journeyMap } from "./journey-map/journey-map.js";
@@ -31,13 +32,14 @@ import {
   type ReportParams,
   scope,
 } from "./params.js";
+import { retentionKind } from "./retention/kind.js";
 
 const journeyMapKind: ReportKind<JourneyMapReport> = {
   description:
     "the journey map measured: reach, conversion, drop-off, satisfaction and credit per touchpoint",
   schema: JourneyMapReport,
   params: { lookback: "attribution lookback before a conversion (default 30d)" },
-  run: (wh, catalog, params) => journeyMap(wh, catalog, { ...scope(params), lookbackMs: lookback(params) }),
+  run: (wh, catalog, params) => journeyMap(wh, catalog, { ...scope(params, catalog), lookbackMs: lookback(params) }),
   rows: (r) => [
     [
       "stage",
@@ -75,7 +77,7 @@ const gapsKind: ReportKind<GapsReport> = {
   schema: GapsReport,
   params: { lookback: journeyMapKind.params.lookback! },
   run: async (wh, catalog, params) =>
-    findGaps(await journeyMap(wh, catalog, { ...scope(params), lookbackMs: lookback(params) })),
+    findGaps(await journeyMap(wh, catalog, { ...scope(params, catalog), lookbackMs: lookback(params) })),
   rows: (r) => [
     [
       "rank",
@@ -150,7 +152,7 @@ const clvKind: ReportKind<ClvReport> = {
   run: async (wh, catalog, params) => {
     const options = {
       ...clvOptions(params),
-      ...scope(params),
+      ...scope(params, catalog),
       holdoutFrom: parseDate("holdout-from", params.holdoutFrom),
       save: params.save !== undefined && params.save !== "false",
     };
@@ -219,7 +221,7 @@ const attributionKind: ReportKind<AttributionReport> = {
   },
   files: { paths: "a path summary path,total_conversions,total_conversion_value,total_null" },
   run: async (wh, catalog, params) => {
-    const options = { ...attributionOptions(params), ...scope(params) };
+    const options = { ...attributionOptions(params), ...scope(params, catalog) };
     if (options.markovOrder > 4) throw new ReportParamError("--order: 1 to 4");
     return attribution(wh, catalog, options);
   },
@@ -252,7 +254,7 @@ const feedbackKind: ReportKind<FeedbackReport> = {
   },
   run: (wh, catalog, params) =>
     feedback(wh, catalog, {
-      ...scope(params),
+      ...scope(params, catalog),
       by: choice("by", params.by, ["touchpoint", "channel", "stage"], "touchpoint"),
       period: choice("period", params.period, ["week", "month"], "month"),
       detractors: positive("detractors", params.detractors, 50, true),
@@ -284,4 +286,6 @@ export const REPORTS: Record<string, ReportKind<any>> = {
   attribution: attributionKind,
   clv: clvKind,
   feedback: feedbackKind,
+  funnel: funnelKind,
+  retention: retentionKind,
 };

@@ -16,7 +16,7 @@ export function scopeConditions(b: SqlBuilder, scope: Scope): string[] {
   const where: string[] = ["NOT is_bot"];
   if (scope.from !== null) where.push(`ts >= ${b.dialect.fromEpochMs(b.param(scope.from))}`);
   if (scope.to !== null) where.push(`ts < ${b.dialect.fromEpochMs(b.param(scope.to))}`);
-  if (scope.segment?.length) where.push(...segmentConditions(b, scope.segment));
+  if (scope.segment) where.push(...segmentConditions(b, scope.segment, scope.to));
   return where;
 }
 

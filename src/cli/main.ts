@@ -60,12 +60,14 @@ program
 
 program
   .command("report <kind> [customer]")
-  .description("run one analysis: journey-map, gaps, attribution, clv, feedback, customer ID")
+  .description(
+    "run one analysis: journey-map, gaps, funnel, paths, attribution, retention, clv, feedback, customer ID",
+  )
   .option("--db <file>", DB_HELP)
   .option("--catalog <file>", CATALOG_HELP)
   .option("--from <date>", "start date (YYYY-MM-DD or ISO-8601), inclusive")
   .option("--to <date>", "end date, exclusive")
-  .option("--segment <conditions>", "only these customers, e.g. 'clv > 500 and trait.plan = gold'")
+  .option("--segment <conditions>", "only these customers, e.g. 'clv > 500 or did checkout within 30d'")
   .option(
     "--lookback <duration>",
     "attribution lookback before a conversion (journey-map, gaps, attribution)",
@@ -76,9 +78,19 @@ program
     "--by <key>",
     "attribution: channel (default) or touchpoint; feedback: touchpoint, channel or stage",
   )
-  .option("--period <unit>", "feedback: trend by week or month (default)")
+  .option("--period <unit>", "feedback: trend by week or month (default); retention: week (default) or month")
+  .option("--cohort <basis>", "retention: cohorts by first_seen (default) or first_goal")
+  .option("--return <rule>", "retention: active means any event (default), goal, touchpoint:ID or event:NAME")
+  .option("--periods <n>", "retention: offsets shown (default 8 weeks or 6 months)")
   .option("--detractors <n>", "feedback: detractor answers listed (default 50)")
-  .option("--order <k>", "attribution: order of the Markov chain, 1–4 (default 1)")
+  .option(
+    "--order <k>",
+    "attribution: order of the Markov chain, 1–4 (default 1); funnel: ordered (default), strict or any",
+  )
+  .option("--steps <steps>", 'funnel: the steps, e.g. "product_page, checkout?, Order Completed within 2d"')
+  .option("--window <duration>", "funnel: first to last step at most (default 14d)")
+  .option("--exclude <steps>", "funnel: steps that end a customer's progress between two steps")
+  .option("--breakdown <field>", "funnel: split by the first step's channel, source, … or property.PATH")
   .option("--half-life <duration>", "attribution: half-life of time_decay (default 7d)")
   .option("--paths <file>", "attribution: read a path summary file instead of the warehouse")
   .option("--unit <unit>", "clv: time unit of frequency, recency and T: day or week")
@@ -88,7 +100,7 @@ program
   .option("--holdout-from <date>", "clv: fit before this date and check predictions after it")
   .option(
     "--limit <n>",
-    "clv: customers listed (default 100, or all); customer: timeline events (default 50)",
+    "clv: customers listed (default 100, or all); customer: timeline events (default 50); funnel: breakdown values (default 10)",
   )
   .option("--rfm <file>", "clv: read an RFM summary file instead of the warehouse")
   .option("--save", "clv: store every customer's prediction for customer profiles")

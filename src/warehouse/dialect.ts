@@ -18,6 +18,11 @@ export interface Dialect {
   regexMatch(expr: string, pattern: string): string;
   /** Truncate a timestamp to a calendar unit. */
   timeBucket(unit: "hour" | "day" | "week" | "month", expr: string): string;
+  /**
+   * A timestamp's period as an integer, so the k-th period after p is p + k: whole ISO weeks (Monday
+   * 00:00 UTC) since Monday 1969-12-29 (week 0), or calendar months since January 1970 (month 0).
+   */
+  periodIndex(unit: "week" | "month", expr: string): string;
 }
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

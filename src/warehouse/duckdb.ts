@@ -22,6 +22,8 @@ export interface DuckDBOptions {
   /** DuckDB memory_limit, e.g. "8GB": explicit, instead of DuckDB's 80 %-of-RAM default. */
   memoryLimit?: string;
   threads?: number;
+  /** Open for reading only (several processes may then share the file); migrations are not run. */
+  readOnly?: boolean;
 }
 
 export class WarehouseLockedError extends Error {}
@@ -81,6 +83,13 @@ class Connection implements Queryable {
     return rows as T[];
   }
 
+  async queryColumns(sql: string, params: readonly SqlValue[] = []): Promise<Record<string, unknown[]>> {
+    const reader = await this.raw.runAndReadAll(sql, params.map(toDuck));
+    if (reader.columnTypes().some((type) => WIDE_INTEGERS.has(type.typeId)))
+      throw new Error("queryColumns: cast 64-bit integer columns to INTEGER or DOUBLE in the query");
+    return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+  }
+
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     const result: DuckDBMaterializedResult = await this.raw.run(sql, params.map(toDuck));
     return Number(result.rowsChanged);
@@ -103,6 +112,7 @@ export class DuckDBWarehouse implements Warehouse {
       instance = await DuckDBInstance.create(path, {
         memory_limit: options.memoryLimit ?? "8GB",
         ...(options.threads ? { threads: String(options.threads) } : {}),
+        ...(options.readOnly ? { access_mode: "READ_ONLY" } : {}),
       });
     } catch (err) {
       const message = (err as Error).message;
@@ -118,12 +128,16 @@ export class DuckDBWarehouse implements Warehouse {
       new Connection(await instance.connect()),
       new Connection(await instance.connect()),
     );
-    await migrate(wh);
+    if (!options.readOnly) await migrate(wh);
     return wh;
   }
 
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.reader.serial(() => this.reader.query<T>(sql, params));
+  }
+
+  queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown[]>> {
+    return this.reader.serial(() => this.reader.queryColumns(sql, params));
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {

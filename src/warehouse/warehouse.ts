@@ -54,6 +54,11 @@ export interface Warehouse extends Queryable {
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
   ): Promise<SegmentLoadResult>;
+  /**
+   * A large result as one array per column (numbers stay numbers, 64-bit integers are not allowed):
+   * for analyses that walk millions of rows in JS, where row objects would cost more than the query.
+   */
+  queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown[]>>;
   /** The highest segment number loaded so far (0 when none). */
   lastLoadedSegment(): Promise<number>;
   close(): Promise<void>;
