@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseCatalog } from "./load.js";
 import { duckdbDialect } from "../warehouse/duckdb-dialect.js";
 import { SqlBuilder } from "../warehouse/sql-builder.js";
+import { parseCatalog } from "./load.js";
 import { catalogForTouchpoint, rulesMayOverlap, touchpointCondition } from "./touchpoint-rule.js";
 
 const exact = (...values: string[]) => ({ kind: "exact" as const, values });

@@ -1,6 +1,6 @@
+import type { SqlBuilder } from "../warehouse/sql-builder.js";
 import { type Catalog, type MatchRule, type MatchValue, RULE_COLUMNS } from "./catalog.js";
 import { compileCatalog } from "./compile.js";
-import type { SqlBuilder } from "../warehouse/sql-builder.js";
 
 /**
  * Whether one event could match both rules. Rules are conjunctions, so they are disjoint as soon as one

@@ -1,5 +1,6 @@
 import type { Catalog } from "../../catalog/catalog.js";
 import { type CompiledCatalog, compileCatalog } from "../../catalog/compile.js";
+import { touchpointCondition } from "../../catalog/touchpoint-rule.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import { type Scope, scopeConditions } from "../scope.js";
@@ -7,7 +8,6 @@ import { firstPeriodFrom, type PeriodUnit } from "./periods.js";
 import type { RetentionReport } from "./report.js";
 import { type ReturnRule, returnRuleText } from "./return-rule.js";
 import { type RetentionAggregates, shapeRetention } from "./shape.js";
-import { touchpointCondition } from "../../catalog/touchpoint-rule.js";
 
 export type CohortBasis = "first_seen" | "first_goal";
 
