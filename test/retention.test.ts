@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { RetentionReport } from "../src/analysis/retention/report.js";
-import { touchpointCondition } from "../src/catalog/touchpoint-rule.js";
 import { compileCatalog } from "../src/catalog/compile.js";
 import { loadDefaultCatalog } from "../src/catalog/default.js";
+import { touchpointCondition } from "../src/catalog/touchpoint-rule.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import { SqlBuilder } from "../src/warehouse/sql-builder.js";
 import {
