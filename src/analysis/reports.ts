@@ -32,6 +32,7 @@ import {
   type ReportParams,
   scope,
 } from "./params.js";
+import { pathsKind } from "./paths/kind.js";
 import { retentionKind } from "./retention/kind.js";
 
 const journeyMapKind: ReportKind<JourneyMapReport> = {
@@ -39,7 +40,8 @@ const journeyMapKind: ReportKind<JourneyMapReport> = {
     "the journey map measured: reach, conversion, drop-off, satisfaction and credit per touchpoint",
   schema: JourneyMapReport,
   params: { lookback: "attribution lookback before a conversion (default 30d)" },
-  run: (wh, catalog, params) => journeyMap(wh, catalog, { ...scope(params, catalog), lookbackMs: lookback(params) }),
+  run: (wh, catalog, params) =>
+    journeyMap(wh, catalog, { ...scope(params, catalog), lookbackMs: lookback(params) }),
   rows: (r) => [
     [
       "stage",
@@ -288,4 +290,5 @@ export const REPORTS: Record<string, ReportKind<any>> = {
   feedback: feedbackKind,
   funnel: funnelKind,
   retention: retentionKind,
+  paths: pathsKind,
 };

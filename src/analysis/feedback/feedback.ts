@@ -75,7 +75,18 @@ export async function feedback(
            ${b.param([...compiled.touchpointIds])}[t.code] AS touchpoint, u.locale
     FROM unrated u ASOF LEFT JOIN touches t ON u.customer_id = t.customer_id AND u.ts > t.ts`;
   const answers = await wh.query<Answer>(sql, b.params);
-  for (const a of answers) a.sentiment = a.comment?.trim() ? commentSentiment(a.comment, a.locale) : null;
+  // Scoring costs ~1 ms a comment (the word list is copied and fuzzy-searched per call) and answers repeat
+  // ("Great service"), so each distinct comment and language is scored once per report.
+  const scored = new Map<string, CommentSentiment>();
+  for (const a of answers) {
+    if (!a.comment?.trim()) {
+      a.sentiment = null;
+      continue;
+    }
+    const key = `${a.locale ?? ""}\u0000${a.comment}`;
+    if (!scored.has(key)) scored.set(key, commentSentiment(a.comment, a.locale));
+    a.sentiment = scored.get(key)!;
+  }
 
   const byId = new Map(catalog.touchpoints.map((t) => [t.id, t]));
   const stageName = new Map(catalog.stages.map((s) => [s.id, s.name]));
