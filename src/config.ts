@@ -12,7 +12,17 @@ export interface Config {
   ingest: IngestSettings;
   /** Requests per minute; 0 turns a limit off. */
   rateLimits: RateLimits;
+  access: AccessSettings;
 }
+
+export interface AccessSettings {
+  /** How long a dashboard session lasts after signing in. */
+  sessionTtlMs: number;
+  /** Mark the session cookie `Secure` even on plain-HTTP requests (behind a TLS-terminating proxy). */
+  secureCookie: boolean;
+}
+
+export const DEFAULT_ACCESS: AccessSettings = { sessionTtlMs: 12 * 3600_000, secureCookie: false };
 
 export interface RateLimits {
   /** Per write key on the tracking API. */
@@ -21,6 +31,8 @@ export interface RateLimits {
   perToken: number;
   /** Per client address on the survey pages. */
   perSurveyClient: number;
+  /** Sign-in attempts per client address (`POST /api/session`). */
+  perSignInClient: number;
 }
 
 export const DEFAULT_DB = "./touchpoint.duckdb";
@@ -32,9 +44,10 @@ const list = (v: string | undefined) =>
     .filter(Boolean);
 
 export function loadConfig(
-  overrides: Partial<Omit<Config, "ingest" | "rateLimits">> & {
+  overrides: Partial<Omit<Config, "ingest" | "rateLimits" | "access">> & {
     ingest?: Partial<IngestSettings>;
     rateLimits?: Partial<RateLimits>;
+    access?: Partial<AccessSettings>;
   } = {},
   env = process.env,
 ): Config {
@@ -64,7 +77,15 @@ export function loadConfig(
       perWriteKey: Number(env.TOUCHPOINT_RATE_LIMIT_WRITE_KEY ?? 1_000_000),
       perToken: Number(env.TOUCHPOINT_RATE_LIMIT_TOKEN ?? 600),
       perSurveyClient: Number(env.TOUCHPOINT_RATE_LIMIT_SURVEY ?? 60),
+      perSignInClient: Number(env.TOUCHPOINT_RATE_LIMIT_SIGN_IN ?? 10),
       ...overrides.rateLimits,
+    },
+    access: {
+      sessionTtlMs: env.TOUCHPOINT_SESSION_TTL
+        ? parseDuration(env.TOUCHPOINT_SESSION_TTL)
+        : DEFAULT_ACCESS.sessionTtlMs,
+      secureCookie: env.TOUCHPOINT_SECURE_COOKIE === "1",
+      ...overrides.access,
     },
   };
 }

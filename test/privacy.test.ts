@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { hashSecret } from "../src/access/secrets.js";
 import type { CustomerSearch } from "../src/analysis/customer/report.js";
 import { type CustomerExport, customerSubject, type Erasure } from "../src/privacy/customer-data.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
-import { cli, createApiToken, simulatedWarehouse, startServer, tempDir } from "./support.js";
+import {
+  basicAuth,
+  cli,
+  createApiToken,
+  simulatedWarehouse,
+  startServer,
+  tempDir,
+  waitForReport,
+} from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
@@ -135,15 +144,20 @@ test("the permission matrix: no token, a read token and an admin token on each r
   const id = customers[2]!;
   const server = await startServer(db);
   try {
-    const status = async (method: string, path: string, token: string | null) =>
+    const status = async (method: string, path: string, token: string | null, body?: object) =>
       (
         await fetch(`${server.url}${path}`, {
           method,
-          headers: token ? { authorization: `Bearer ${token}` } : {},
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body ? { "content-type": "application/json" } : {}),
+          },
+          body: body ? JSON.stringify(body) : undefined,
         })
       ).status;
-    // [method, path, no token, read, admin]; the export precedes the erasure it would otherwise miss.
-    const matrix: [string, string, number, number, number][] = [
+    // [method, path, no token, read, admin, body]; the export precedes the erasure it would otherwise
+    // miss, and a source is created before it is rotated and revoked.
+    const matrix: [string, string, number, number, number, object?][] = [
       ["GET", "/health", 200, 200, 200],
       ["GET", "/s/delivery_csat/definition.json", 200, 200, 200],
       ["GET", "/openapi.json", 401, 200, 200],
@@ -153,18 +167,32 @@ test("the permission matrix: no token, a read token and an admin token on each r
       ["GET", `/api/customers/${id}`, 401, 200, 200],
       ["GET", `/api/customers/${id}/export`, 401, 403, 200],
       ["DELETE", `/api/customers/${id}`, 401, 403, 200],
+      ["GET", "/api/no-such-report", 401, 404, 404],
+      ["POST", "/api/session", 200, 200, 200, { token: read }],
+      ["GET", "/api/session", 401, 200, 200],
+      ["DELETE", "/api/session", 401, 204, 204],
+      ["GET", "/api/sources", 401, 200, 200],
+      ["GET", "/api/sources/events?limit=5", 401, 200, 200],
+      ["GET", "/api/sources/rejected", 401, 200, 200],
+      ["POST", "/api/sources", 401, 403, 201, { name: "matrix", kind: "pos" }],
+      ["POST", "/api/sources/matrix/rotate", 401, 403, 200],
+      ["DELETE", "/api/sources/matrix", 401, 403, 200],
+      ["GET", "/api/catalog", 401, 200, 200],
+      ["POST", "/api/catalog/check", 401, 200, 200, { text: "stages: [a]" }],
     ];
-    for (const [method, path, none, withRead, withAdmin] of matrix) {
+    for (const [method, path, none, withRead, withAdmin, body] of matrix) {
       assert.deepEqual(
         [
-          await status(method, path, null),
-          await status(method, path, read),
-          await status(method, path, admin),
+          await status(method, path, null, body),
+          await status(method, path, read, body),
+          await status(method, path, admin, body),
         ],
         [none, withRead, withAdmin],
         `${method} ${path}`,
       );
     }
+    // The dashboard shell holds no data: it loads without a token (503 when web/ is not built).
+    for (const path of ["/", "/journey-map"]) assert.notEqual(await status("GET", path, null), 401, path);
     // The tracking API answers to write keys, not tokens.
     const track = await fetch(`${server.url}/v1/track`, {
       method: "POST",
@@ -174,5 +202,110 @@ test("the permission matrix: no token, a read token and an admin token on each r
     assert.equal(track.status, 401);
   } finally {
     await server.stop();
+  }
+});
+
+test("sources over HTTP: a key shown once that works after rotate, every change audited, a live debugger", async () => {
+  const read = await createApiToken(db, "read");
+  const admin = await createApiToken(db, "admin");
+  const server = await startServer(db);
+  try {
+    const call = (method: string, path: string, token: string, body?: object) =>
+      fetch(`${server.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const track = (key: string, batch: object[]) =>
+      fetch(`${server.url}/v1/batch`, {
+        method: "POST",
+        headers: { authorization: basicAuth(key), "content-type": "application/json" },
+        body: JSON.stringify({ batch }),
+      });
+
+    const created = await call("POST", "/api/sources", admin, { name: "kiosk", kind: "pos" });
+    assert.equal(created.status, 201);
+    const { source, writeKey } = (await created.json()) as { source: { channel: string }; writeKey: string };
+    assert.match(writeKey, /^tp_wk_/);
+    assert.equal(source.channel, "In-store");
+    const listed = await (await call("GET", "/api/sources", read)).text();
+    assert.ok(!listed.includes(writeKey), "the list never shows a key");
+    assert.match(listed, /"name":"kiosk".*"keyHint":"tp_wk_…/);
+    assert.equal((await call("POST", "/api/sources", admin, { name: "kiosk" })).status, 409);
+    const badKind = await call("POST", "/api/sources", admin, { name: "till", kind: "fax" });
+    assert.equal(badKind.status, 400);
+    assert.match(((await badKind.json()) as { message: string }).message, /unknown source kind "fax"/);
+    const noName = await call("POST", "/api/sources", admin, { kind: "pos" });
+    assert.equal(noName.status, 400);
+    assert.match(((await noName.json()) as { message: string }).message, /name/);
+    assert.equal((await call("POST", "/api/sources/nowhere/rotate", admin)).status, 404);
+
+    // Used once, the key sits in the ingestor's cache; rotating must still end it at once.
+    assert.equal(
+      (await track(writeKey, [{ type: "track", userId: "k0", event: "Store Visited" }])).status,
+      200,
+    );
+    const rotated = await call("POST", "/api/sources/kiosk/rotate", admin);
+    assert.equal(rotated.status, 200);
+    const fresh = ((await rotated.json()) as { writeKey: string }).writeKey;
+    assert.notEqual(fresh, writeKey);
+    assert.equal(
+      (await track(writeKey, [{ type: "track", userId: "k1", event: "Store Visited" }])).status,
+      401,
+    );
+    const sent = await track(fresh, [
+      { type: "track", userId: "k1", event: "Store Visited", properties: { store: "north" } },
+      { type: "track", userId: "k1" },
+    ]);
+    assert.equal(sent.status, 200);
+
+    // The live debugger: what arrived (once the loader has moved it into the warehouse) and what did not.
+    type Events = { events: { event: string; userId: string; source: string; properties: object }[] };
+    const events = await waitForReport<Events>(
+      server,
+      read,
+      "/api/sources/events?source=kiosk&limit=5",
+      (r) => r.events.length > 1,
+    );
+    assert.deepEqual(
+      events.events.map((e) => [e.event, e.userId, e.source, e.properties]),
+      [
+        ["Store Visited", "k1", "kiosk", { store: "north" }],
+        ["Store Visited", "k0", "kiosk", {}],
+      ],
+      "newest first",
+    );
+    const rejected = (await (await call("GET", "/api/sources/rejected?source=kiosk", read)).json()) as {
+      rejected: { reason: string; field: string | null; userId: string }[];
+    };
+    assert.equal(rejected.rejected.length, 1);
+    assert.equal(rejected.rejected[0]!.userId, "k1");
+    assert.ok(rejected.rejected[0]!.reason.length > 0);
+    assert.equal((await call("GET", "/api/sources/events?limit=501", read)).status, 400);
+
+    assert.equal((await call("DELETE", "/api/sources/kiosk", admin)).status, 200);
+    assert.equal((await call("DELETE", "/api/sources/kiosk", admin)).status, 409);
+    assert.equal((await track(fresh, [{ type: "track", userId: "k1", event: "Store Visited" }])).status, 401);
+  } finally {
+    await server.stop();
+  }
+  const wh = await openWarehouse(db);
+  try {
+    const log = await wh.query<{ action: string; actor: string }>(
+      "SELECT action, actor FROM audit_log WHERE subject = 'kiosk' ORDER BY happened_at",
+    );
+    assert.deepEqual(
+      log.map((l) => l.action),
+      ["source.create", "source.rotate", "source.revoke"],
+    );
+    const [adminId] = await wh.query<{ id: string }>("SELECT id FROM api_tokens WHERE token_hash = $1", [
+      hashSecret(admin),
+    ]);
+    assert.ok(log.every((l) => l.actor === `token:${adminId!.id}`));
+  } finally {
+    await wh.close();
   }
 });

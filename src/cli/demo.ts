@@ -19,6 +19,8 @@ export interface DemoOptions {
 }
 
 const BATCH = 2000;
+/** The name of the admin token `demo` creates, and replaces, on each start. */
+export const DEMO_TOKEN = "demo dashboard";
 
 /**
  * `touchpoint demo`: fills the warehouse with the simulated business through the real ingestion path, writes
@@ -43,19 +45,28 @@ export async function demo(options: DemoOptions): Promise<void> {
       );
       const truthFile = `${rt.config.db}.truth.json`;
       writeFileSync(truthFile, `${JSON.stringify(sim.truth, null, 2)}\n`);
-      const { token } = await createToken(rt.warehouse, "demo admin token", "admin");
       const { writeKey } = await createSource(rt.warehouse, "default", "web");
       logger.info(
         `loaded ${messages.toLocaleString("en")} messages in ${((Date.now() - started) / 1000).toFixed(1)} s; ground truth in ${truthFile}`,
       );
-      logger.info(`an admin token for the query API (/api/*), shown only now:\n  ${token}`);
+      // Serving prints a fresh token on each start; without serving, this is the one chance to get one.
+      if (options.serve === false) {
+        const { token } = await createToken(rt.warehouse, "demo admin token", "admin");
+        logger.info(`an admin token for the query API (/api/*), shown only now:\n  ${token}`);
+      }
       logger.info(`the write key of the source "default" (web), shown only now:\n  ${writeKey}`);
     }
   } finally {
     await rt.close();
   }
   if (options.serve !== false)
-    await serve({ db: options.db, catalog: options.catalog, port: options.port, host: options.host });
+    await serve({
+      db: options.db,
+      catalog: options.catalog,
+      port: options.port,
+      host: options.host,
+      signInToken: DEMO_TOKEN,
+    });
 }
 
 /** Creates the simulation's sources and sends its messages through the ingestion path; returns their count. */

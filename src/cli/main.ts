@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { AccessError } from "../access/users.js";
 import { ReportParamError } from "../analysis/params.js";
 import { SourceError } from "../sources/sources.js";
 import { WarehouseLockedError } from "../warehouse/duckdb.js";
@@ -14,6 +15,7 @@ import { serve } from "./serve.js";
 import { sourcesAdd, sourcesList, sourcesRevoke, sourcesRotate } from "./sources.js";
 import { surveysLink, surveysList } from "./surveys.js";
 import { tokensCreate } from "./tokens.js";
+import { usersAdd, usersList, usersRemove } from "./users.js";
 
 const DB_HELP = "warehouse file (default ./touchpoint.duckdb, or $TOUCHPOINT_DB)";
 const CATALOG_HELP = "the journey map (default ./touchpoints.yml if present, else the built-in catalog)";
@@ -91,16 +93,27 @@ program
   .option("--window <duration>", "funnel: first to last step at most (default 14d)")
   .option("--exclude <steps>", "funnel: steps that end a customer's progress between two steps")
   .option("--breakdown <field>", "funnel: split by the first step's channel, source, … or property.PATH")
+  .option("--start <touchpoint>", "paths: each sequence from its first touch of this touchpoint on")
+  .option("--end <touchpoint>", "paths: each sequence up to its last touch of this touchpoint")
+  .option("--depth <n>", "paths: touchpoints kept per sequence (default 5)")
+  .option("--min-share <share>", "paths: Sankey flows under this share are grouped as Other (default 0.01)")
+  .option(
+    "--session-gap <duration>",
+    "paths with --unit session: inactivity that starts a session (default 30m)",
+  )
   .option("--half-life <duration>", "attribution: half-life of time_decay (default 7d)")
   .option("--paths <file>", "attribution: read a path summary file instead of the warehouse")
-  .option("--unit <unit>", "clv: time unit of frequency, recency and T: day or week")
+  .option(
+    "--unit <unit>",
+    "clv: time unit of frequency, recency and T: day or week; paths: customer (default) or session",
+  )
   .option("--horizon <duration>", "clv: horizon of the expected purchases (default 90d)")
   .option("--months <n>", "clv: CLV horizon in months (default 12)")
   .option("--discount <rate>", "clv: monthly discount rate (default 0.01)")
   .option("--holdout-from <date>", "clv: fit before this date and check predictions after it")
   .option(
     "--limit <n>",
-    "clv: customers listed (default 100, or all); customer: timeline events (default 50); funnel: breakdown values (default 10)",
+    "clv: customers listed (default 100, or all); customer: timeline events (default 50); funnel: breakdown values (default 10); paths: top paths (default 20)",
   )
   .option("--rfm <file>", "clv: read an RFM summary file instead of the warehouse")
   .option("--save", "clv: store every customer's prediction for customer profiles")
@@ -200,6 +213,25 @@ tokens
   .option("--name <name>", "a name to recognise it by")
   .action((o) => tokensCreate(o));
 
+const users = program.command("users").description("dashboard users who sign in with a password");
+users
+  .command("add <name>")
+  .description("add a user; the password is read from $TOUCHPOINT_PASSWORD or the first line of stdin")
+  .option("--db <file>", DB_HELP)
+  .option("--role <role>", "read or admin", "read")
+  .action((name, o) => usersAdd(name, o));
+users
+  .command("list")
+  .description("list users and their roles")
+  .option("--db <file>", DB_HELP)
+  .option("--json", "print JSON")
+  .action((o) => usersList(o));
+users
+  .command("remove <name>")
+  .description("remove a user and end their sessions")
+  .option("--db <file>", DB_HELP)
+  .action((name, o) => usersRemove(name, o));
+
 // `touchpoint … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(0);
@@ -212,6 +244,7 @@ try {
   if (err instanceof CommanderError) process.exit(err.exitCode);
   const known =
     err instanceof CliError ||
+    err instanceof AccessError ||
     err instanceof SourceError ||
     err instanceof WarehouseLockedError ||
     err instanceof ReportParamError;

@@ -1,7 +1,10 @@
+import { hasCredentials, replaceNamedToken } from "../access/named-tokens.js";
 import { surveyKeyFile } from "../config.js";
 import { surveyKey } from "../feedback/links.js";
+import { audit, cliActor } from "../privacy/audit.js";
 import { buildApp } from "../server/app.js";
 import { createSource, listSources } from "../sources/sources.js";
+import type { Warehouse } from "../warehouse/warehouse.js";
 import { logger, openRuntime, watchedCatalog } from "./runtime.js";
 
 export interface ServeOptions {
@@ -9,6 +12,8 @@ export interface ServeOptions {
   catalog?: string;
   port?: number;
   host?: string;
+  /** The demo: a fresh admin token under this name on each start, printed with the dashboard's address. */
+  signInToken?: string;
 }
 
 /** `touchpoint serve`: the tracking API and the query API on one port, until SIGTERM or SIGINT. */
@@ -21,6 +26,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     const { writeKey } = await createSource(warehouse, "default", "web");
     logger.info(`created the source "default" (web); its write key, shown only now:\n  ${writeKey}`);
   }
+  const signIn = options.signInToken ? await freshToken(warehouse, options.signInToken) : null;
+  const canSignIn = signIn !== null || (await hasCredentials(warehouse));
   const app = await buildApp({
     warehouse,
     ingestor,
@@ -28,6 +35,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     surveyKey: surveyKey(surveyKeyFile(config.db)),
     verbose: config.verbose,
     rateLimits: config.rateLimits,
+    access: config.access,
   });
   let stopping = false;
   const stop = async (signal: string) => {
@@ -49,5 +57,26 @@ export async function serve(options: ServeOptions): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  process.stdout.write(`listening on http://${config.host}:${port}\n`);
+  const url = `http://${config.host}:${port}`;
+  process.stdout.write(`listening on ${url}\n`);
+  if (signIn) process.stdout.write(`dashboard: ${url}/ — sign in with token ${signIn}\n`);
+  else process.stdout.write(`dashboard: ${url}/\n`);
+  if (!canSignIn)
+    process.stdout.write(
+      "nobody can sign in yet: stop the server, then run `touchpoint users add NAME --role admin` or `touchpoint tokens create --role admin`\n",
+    );
+}
+
+/** An admin token under `name`, replacing the ones printed by earlier starts (audited). */
+async function freshToken(warehouse: Warehouse, name: string): Promise<string> {
+  const { id, token, revoked } = await replaceNamedToken(warehouse, name, "admin");
+  for (const old of revoked)
+    await audit(warehouse, { actor: cliActor(), action: "token.revoke", subject: old });
+  await audit(warehouse, {
+    actor: cliActor(),
+    action: "token.create",
+    subject: id,
+    detail: { role: "admin", name },
+  });
+  return token;
 }

@@ -1,17 +1,24 @@
+import cookie from "@fastify/cookie";
 import rateLimit, { type RateLimitPluginOptions } from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { hashSecret } from "../access/secrets.js";
-import { type Role, tokenFor } from "../access/tokens.js";
+import { SESSION_COOKIE } from "../access/sessions.js";
+import type { Role } from "../access/tokens.js";
 import type { Catalog } from "../catalog/catalog.js";
-import type { RateLimits } from "../config.js";
+import { type AccessSettings, DEFAULT_ACCESS, type RateLimits } from "../config.js";
 import { surveyRoutes } from "../feedback/survey-routes.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
 import { trackingRoutes } from "../ingest/routes.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
+import { catalogRoutes } from "./catalog-routes.js";
 import { customerRoutes } from "./customer-routes.js";
+import { dashboard } from "./dashboard.js";
 import { HttpError } from "./http-error.js";
 import { reportRoutes } from "./report-routes.js";
+import { securityHeaders } from "./security-headers.js";
+import { authenticate, sessionRoutes } from "./session-routes.js";
+import { sourceRoutes } from "./source-routes.js";
 
 export interface AppDeps {
   warehouse: Warehouse;
@@ -22,21 +29,20 @@ export interface AppDeps {
   surveyKey?: Buffer;
   verbose?: boolean;
   version?: string;
-  /** Requests per minute per write key, token and survey client (0: no limit). */
+  /** Requests per minute per write key, token, survey client and sign-in client (0: no limit). */
   rateLimits?: RateLimits;
+  /** Session length and cookie flags (defaults: 12 hours, Secure only over https). */
+  access?: AccessSettings;
 }
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The role of the request's token; null on public paths. */
+    /** The role of the request's token or session; null on public paths. */
     role: Role | null;
-    /** Who is asking, for the audit log: `token:<id>`. */
+    /** Who is asking, for the audit log: `token:<id>` or `user:<name>`. */
     actor: string | null;
   }
 }
-
-/** Paths reachable without a token: the tracking API, the survey pages and the health check. */
-const PUBLIC = /^\/(v1\/|s\/|health$)/;
 
 /** Builds the HTTP app without listening, so tests can drive it in-process with `inject`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -69,26 +75,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ statusCode: status, error: httpName(status), message: err.message });
   });
 
+  securityHeaders(app);
+  // Cookies are parsed before the rate limit, which counts a session like a token.
+  await app.register(cookie);
   if (deps.rateLimits) await app.register(rateLimit, rateLimitOptions(deps.rateLimits));
 
   app.decorateRequest("role", null);
   app.decorateRequest("actor", null);
-  app.addHook("onRequest", async (request) => {
-    if (PUBLIC.test(request.url)) return;
-    const auth = request.headers.authorization;
-    const token = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : null;
-    if (!token)
-      throw new HttpError(
-        401,
-        "a token is required: send Authorization: Bearer <token> (create one with `touchpoint tokens create`)",
-        { "WWW-Authenticate": "Bearer" },
-      );
-    const found = await tokenFor(deps.warehouse, token);
-    if (!found) throw new HttpError(401, "unknown or revoked token", { "WWW-Authenticate": "Bearer" });
-    request.role = found.role;
-    request.actor = `token:${found.id}`;
-  });
-
+  // Only the query API and /openapi.json need a credential: a bearer token or the session cookie.
+  app.addHook("onRequest", authenticate(deps.warehouse));
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -96,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: "Touchpoint HTTP API",
         version: deps.version ?? "0.1.0",
         description:
-          "The Segment-compatible Tracking API (`/v1/*`, authenticated by a source's write key) and the query API (`/api/*`, authenticated by a bearer token).",
+          "The Segment-compatible Tracking API (`/v1/*`, authenticated by a source's write key) and the query API (`/api/*`, authenticated by a bearer token or the dashboard's session cookie).",
       },
       components: {
         securitySchemes: {
@@ -106,13 +101,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             description: "The source's write key as the user name, empty password.",
           },
           token: { type: "http", scheme: "bearer" },
+          session: {
+            type: "apiKey",
+            in: "cookie",
+            name: SESSION_COOKIE,
+            description: "set by POST /api/session; unsafe methods must come from this origin",
+          },
         },
       },
     },
   });
 
   await app.register(trackingRoutes, { prefix: "/v1", ingestor: deps.ingestor });
+  await app.register(sessionRoutes, {
+    prefix: "/api",
+    warehouse: deps.warehouse,
+    access: deps.access ?? DEFAULT_ACCESS,
+    signInLimit: deps.rateLimits?.perSignInClient,
+  });
+  await app.register(sourceRoutes, { prefix: "/api", warehouse: deps.warehouse, ingestor: deps.ingestor });
   if (deps.catalog) {
+    await app.register(catalogRoutes, { prefix: "/api", catalog: deps.catalog });
     await app.register(reportRoutes, { prefix: "/api", warehouse: deps.warehouse, catalog: deps.catalog });
     await app.register(customerRoutes, {
       prefix: "/api",
@@ -132,13 +141,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(dashboard);
 
   return app;
 }
 
 /**
- * One window per credential: a write key on /v1/*, a token on /api/*, a client address on /s/*. Keys
- * are kept as hashes, never the secret itself. A limit of 0 lifts it; /health is never limited.
+ * One window per credential: a write key on /v1/*, a token or session on /api/*, a client address on
+ * /s/* (and on sign-in, see session-routes.ts). Keys are kept as hashes, never the secret itself. A
+ * limit of 0 lifts it; /health is never limited.
  */
 function rateLimitOptions(limits: RateLimits): RateLimitPluginOptions {
   const family = (url: string) =>
@@ -150,8 +161,8 @@ function rateLimitOptions(limits: RateLimits): RateLimitPluginOptions {
     allowList: (request) => request.url === "/health" || max[family(request.url)] === 0,
     max: (request) => max[family(request.url)],
     keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      const credential = family(request.url) !== "survey" && auth ? hashSecret(auth) : request.ip;
+      const secret = request.headers.authorization ?? request.cookies[SESSION_COOKIE];
+      const credential = family(request.url) !== "survey" && secret ? hashSecret(secret) : request.ip;
       return `${family(request.url)}:${credential}`;
     },
     errorResponseBuilder: (_request, context) =>

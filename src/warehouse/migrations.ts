@@ -141,6 +141,28 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: "dashboard users and sessions",
+    statements: [
+      // A removed user's row is deleted; the audit log keeps who they were (`user:<name>`).
+      `CREATE TABLE users (
+        name VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+      )`,
+      // Only a hash of the session secret (the cookie's value) is stored, as for tokens.
+      `CREATE TABLE sessions (
+        secret_hash VARCHAR PRIMARY KEY,
+        actor VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+      )`,
+    ],
+  },
 ];
 
 export async function migrate(

@@ -1,0 +1,514 @@
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import Fastify from "fastify";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { AttributionReport } from "../../src/analysis/attribution/report.js";
+import type { ClvReport } from "../../src/analysis/clv/report.js";
+import type { FeedbackReport } from "../../src/analysis/feedback/report.js";
+import type { FunnelReport } from "../../src/analysis/funnel/report.js";
+import type { GapsReport } from "../../src/analysis/gaps/report.js";
+import type { JourneyMapReport } from "../../src/analysis/journey-map/report.js";
+import type { PathsReport } from "../../src/analysis/paths/report.js";
+import { loadDefaultCatalog } from "../../src/catalog/default.js";
+import { dashboard } from "../../src/server/dashboard.js";
+import {
+  basicAuth,
+  createApiToken,
+  type RunningServer,
+  simulatedWarehouse,
+  startServer,
+  tempDir,
+} from "../support.js";
+import { launchBrowser, noBrowser } from "./support.js";
+
+/** Screenshots of every page for review; the folder ignores itself in git. */
+const SCREENSHOTS = fileURLToPath(new URL("../../../test/screenshots/", import.meta.url));
+
+let tmp: ReturnType<typeof tempDir>;
+let server: RunningServer;
+let browser: Browser;
+let token: string;
+let adminToken: string;
+
+before(async () => {
+  tmp = tempDir();
+  const db = `${tmp.dir}/dashboard.duckdb`;
+  const { wh } = await simulatedWarehouse(db, 1500, 9);
+  await wh.close();
+  token = await createApiToken(db, "read");
+  adminToken = await createApiToken(db, "admin");
+  // The tests sign in a dozen times in a minute: more than the default limit per client address.
+  server = await startServer(db, { TOUCHPOINT_RATE_LIMIT_SIGN_IN: "0" });
+  if (!noBrowser) {
+    browser = await launchBrowser();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    writeFileSync(`${SCREENSHOTS}.gitignore`, "*\n");
+  }
+});
+after(async () => {
+  if (!noBrowser) await browser.close();
+  await server.stop();
+  tmp.cleanup();
+});
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+  return (await res.json()) as T;
+}
+
+// The browser runs in en-US: the page must show the API's numbers formatted exactly so.
+const int = (x: number) => new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 }).format(x);
+const pct = (x: number | null) =>
+  x === null ? "—" : new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 1 }).format(x);
+const money = (x: number, currency: string | null) =>
+  currency
+    ? new Intl.NumberFormat("en-US", {
+        style: "currency",
+        currency,
+        maximumFractionDigits: 0,
+        minimumFractionDigits: 0,
+      }).format(x)
+    : int(x);
+
+/** A fresh browser context signed in with the token; console errors after signing in are collected. */
+async function signedIn(
+  viewport = { width: 1280, height: 900 },
+  as = token,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, locale: "en-US" });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.getByLabel("Token", { exact: true }).fill(as);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Journey map" }).waitFor();
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+/** Waits until the page has no loading state left (reports can take a few seconds). */
+async function settled(page: Page): Promise<void> {
+  // Polled from here: a predicate evaluated in the page would need 'unsafe-eval', which the CSP forbids.
+  for (const started = Date.now(); Date.now() - started < 60_000; await page.waitForTimeout(100))
+    if ((await page.locator(".state.loading").count()) === 0) return;
+  throw new Error("the page is still loading after a minute");
+}
+
+test("the server serves the dashboard at / and client routes, assets for good, and /api still needs a token", async () => {
+  const home = await fetch(`${server.url}/`);
+  assert.equal(home.status, 200);
+  assert.match(home.headers.get("content-type")!, /text\/html/);
+  assert.equal(home.headers.get("cache-control"), "no-cache");
+  const html = await home.text();
+  assert.match(html, /<div id="root"><\/div>/);
+  assert.doesNotMatch(html, /<script>(?!<\/script>)/, "no inline script (the CSP forbids it)");
+
+  const route = await fetch(`${server.url}/gaps?from=2026-02-01&segment=${encodeURIComponent("clv > 5")}`);
+  assert.equal(route.status, 200);
+  assert.equal(await route.text(), html, "a client-side route is the same app");
+
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+  const js = await fetch(`${server.url}${asset}`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get("content-type")!, /javascript/);
+  assert.match(js.headers.get("cache-control")!, /immutable/);
+  assert.match(js.headers.get("cache-control")!, /max-age=31536000/);
+  assert.equal((await fetch(`${server.url}/assets/missing-0000.js`)).status, 404);
+
+  for (const path of ["/api/journey-map", "/api/no-such-report"]) {
+    const res = await fetch(`${server.url}${path}`);
+    assert.equal(res.status, 401, path);
+    assert.match(res.headers.get("content-type")!, /json/, `${path} is the API's answer, not the app`);
+  }
+  const health = await fetch(`${server.url}/health`);
+  assert.deepEqual(await health.json(), { status: "ok" });
+});
+
+test("without a build, / says how to build the dashboard", async () => {
+  const empty = tempDir();
+  try {
+    const app = Fastify();
+    await app.register(dashboard, { root: pathToFileURL(`${empty.dir}/`) });
+    const res = await app.inject({ method: "GET", url: "/" });
+    assert.equal(res.statusCode, 503);
+    assert.match(res.body, /dashboard not built: run npm run build/);
+    await app.close();
+  } finally {
+    empty.cleanup();
+  }
+});
+
+test("a wrong token is rejected with a message; the right one signs in", { skip: noBrowser }, async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/gaps`);
+  await page.getByLabel("Token", { exact: true }).fill("tp_tk_not-a-real-token");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  assert.match((await page.getByRole("alert").textContent())!, /^Sign-in failed: unknown token/);
+  await page.getByLabel("Token", { exact: true }).fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // The link asked for the gaps: that is where signing in lands.
+  await page.getByRole("heading", { level: 1, name: "Gaps" }).waitFor();
+  await context.close();
+});
+
+test("the journey map shows every stage of the catalog, and its cards show the API's numbers", {
+  skip: noBrowser,
+}, async () => {
+  const report = await api<JourneyMapReport>("/api/journey-map");
+  const { context, page, errors } = await signedIn();
+  await settled(page);
+  const stages = await page.locator(".stage h2").allTextContents();
+  assert.deepEqual(
+    stages.map((s) => s.replace(/\s*\d+$/, "")),
+    loadDefaultCatalog().stages.map((s) => s.name),
+  );
+  let cards = 0;
+  for (const stage of report.stages)
+    for (const t of stage.touchpoints) {
+      const card = page.locator(`[data-touchpoint="${t.id}"]`);
+      const metric = (name: string) => card.locator(`[data-metric="${name}"]`).textContent();
+      assert.equal(await card.locator("h3").textContent(), t.name);
+      assert.equal(await metric("customers"), int(t.customers), `${t.id} reach`);
+      assert.equal(await metric("conversionRate"), pct(t.conversionRate), `${t.id} conversion`);
+      assert.equal(await metric("dropOff"), pct(t.dropOff), `${t.id} drop-off`);
+      assert.equal(
+        await metric("attributedRevenue"),
+        money(t.attributedRevenue, report.currency),
+        `${t.id} revenue`,
+      );
+      cards++;
+    }
+  assert.equal(await page.locator(".tp-card").count(), cards);
+  assert.ok(report.totals.customers > 0, "the demo warehouse has customers");
+
+  // The top gap is red, says so in words, and shows its evidence.
+  const gaps = await api<GapsReport>("/api/gaps");
+  const top = gaps.gaps[0]!;
+  const card = page.locator(`[data-touchpoint="${top.touchpoint}"]`);
+  assert.match((await card.getAttribute("class"))!, /health-poor/);
+  assert.equal(await card.locator(".badge").textContent(), "Gap #1");
+  assert.match((await card.locator(".gap-evidence").textContent())!, / vs /);
+
+  // A card opens the touchpoint's detail.
+  await card.locator("h3 a").click();
+  await page.getByRole("heading", { level: 1, name: top.name }).waitFor();
+  await settled(page);
+  assert.match((await page.locator("main").textContent())!, new RegExp(`Rank 1 of ${gaps.gaps.length}`));
+  // Its flows: where its customers come from and go next, as the paths report has them.
+  const after = await api<PathsReport>(`/api/paths?start=${top.touchpoint}&depth=2`);
+  const next = after.sankey.links.sort((a, b) => b.value - a.value)[0]!;
+  const nextName = after.sankey.nodes.find((n) => n.id === next.target)!.name;
+  const goesTo = page.locator("table", { has: page.locator("caption", { hasText: "Goes to" }) });
+  assert.equal(await goesTo.locator("tbody tr").first().locator("td").first().textContent(), nextName);
+  assert.equal(await goesTo.locator("tbody tr").first().locator("td").nth(1).textContent(), int(next.value));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** Each page, what it must show from the API (not a placeholder), and how to recognise it. */
+async function expectations(): Promise<{ label: string; path: string; shows: string[] }[]> {
+  const [gaps, attribution, clv, feedback, paths, sources, catalog] = await Promise.all([
+    api<GapsReport>("/api/gaps"),
+    api<AttributionReport>("/api/attribution"),
+    api<ClvReport>("/api/clv"),
+    api<FeedbackReport>("/api/feedback"),
+    api<PathsReport>("/api/paths"),
+    api<{ sources: { name: string }[] }>("/api/sources"),
+    api<{ touchpoints: unknown[] }>("/api/catalog"),
+  ]);
+  return [
+    { label: "Journey map", path: "/", shows: [] },
+    {
+      label: "Gaps",
+      path: "/gaps",
+      shows: [gaps.gaps[0]!.name, money(gaps.gaps[0]!.revenueAtStake, gaps.currency)],
+    },
+    { label: "Attribution", path: "/attribution", shows: [int(attribution.conversions)] },
+    { label: "Retention", path: "/retention", shows: ["Week 1"] },
+    {
+      label: "Lifetime value",
+      path: "/lifetime-value",
+      shows: [int(clv.totals.customers), clv.customers[0]!.customerId],
+    },
+    { label: "Feedback", path: "/feedback", shows: [int(feedback.overall.responses)] },
+    { label: "Funnels", path: "/funnels", shows: ["customers completed the funnel"] },
+    { label: "Flows", path: "/flows", shows: [int(paths.sequences), paths.paths[0]!.names.join(" → ")] },
+    { label: "Customers", path: "/customers", shows: ["Search for a customer"] },
+    {
+      label: "Sources",
+      path: "/sources",
+      shows: [sources.sources[0]!.name, "Creating, rotating and revoking keys needs an admin token"],
+    },
+    { label: "Catalog", path: "/catalog", shows: [`${catalog.touchpoints.length} touchpoints`] },
+  ];
+}
+
+test("every page renders with the API's numbers and without console errors, at 1280 px and 390 px", {
+  skip: noBrowser,
+}, async () => {
+  const pages = await expectations();
+  for (const viewport of [
+    { width: 1280, height: 900 },
+    { width: 390, height: 844 },
+  ]) {
+    const { context, page, errors } = await signedIn(viewport);
+    const phone = viewport.width < 600;
+    for (const p of pages) {
+      if (phone) {
+        // The menu is collapsed behind a button.
+        assert.equal(await page.locator("#site-nav").isVisible(), false);
+        await page.getByRole("button", { name: "Menu" }).click();
+      }
+      await page
+        .getByRole("navigation", { name: "Pages" })
+        .getByRole("link", { name: p.label, exact: true })
+        .click();
+      await page.getByRole("heading", { level: 1, name: p.label }).waitFor();
+      await settled(page);
+      assert.equal(await page.locator(".state.error").count(), 0, `${p.label}: an error state`);
+      const text = (await page.locator("main").textContent())!;
+      for (const s of p.shows) assert.ok(text.includes(s), `${p.label} shows ${s}`);
+      const [scrollWidth, innerWidth] = await page.evaluate<[number, number]>(
+        "[document.documentElement.scrollWidth, window.innerWidth]",
+      );
+      assert.ok(scrollWidth <= innerWidth, `${p.label} at ${viewport.width} px: no horizontal scroll`);
+      await page.screenshot({
+        path: `${SCREENSHOTS}${p.path === "/" ? "journey-map" : p.path.slice(1)}-${viewport.width}.png`,
+        fullPage: true,
+      });
+    }
+    assert.deepEqual(errors, [], `console errors at ${viewport.width} px`);
+    await context.close();
+  }
+});
+
+test("the funnel builder runs the funnel it shows, with the API's numbers", { skip: noBrowser }, async () => {
+  const { context, page, errors } = await signedIn();
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Funnels" }).click();
+  await page.getByRole("heading", { level: 1, name: "Funnels" }).waitFor();
+  await settled(page);
+  // An example funnel is shown at once; build another: two steps, a 7-day window, by channel.
+  await page.getByRole("button", { name: "Remove step 2" }).click();
+  await page.getByRole("button", { name: "Remove step 2" }).click();
+  await page.getByLabel("Step 1", { exact: true }).fill("product_pages");
+  await page.getByLabel("Step 2", { exact: true }).fill("purchase");
+  await page.getByLabel("Window").fill("7d");
+  await page.getByLabel("Breakdown").selectOption("channel");
+  await page.getByRole("button", { name: "Show the funnel" }).click();
+  await page.waitForURL(/steps=/);
+  await settled(page);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("steps"), "product_pages, purchase");
+  assert.equal(url.searchParams.get("window"), "7d");
+  const report = await api<FunnelReport>(`/api/funnel${url.search}`);
+  assert.equal(report.steps.length, 2);
+  const rows = page.locator("table", { hasText: "Median time from previous" }).locator("tbody tr");
+  assert.equal(await rows.count(), 2);
+  for (const [i, step] of report.steps.entries())
+    assert.equal(await rows.nth(i).locator("td").nth(1).textContent(), int(step.customers));
+  assert.ok(report.breakdown && report.breakdown.values.length > 0);
+  await page.getByRole("heading", { name: "By the first step's channel" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Sources: an admin creates a key (shown once), sees its events live and the rejected ones, rotates and revokes it", {
+  skip: noBrowser,
+}, async () => {
+  const { context, page, errors } = await signedIn(undefined, adminToken);
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Sources" }).click();
+  await settled(page);
+  await page.getByLabel("New source name").fill("shop-web");
+  await page.getByLabel("Kind").selectOption("web");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  const key = page.getByTestId("write-key");
+  await key.waitFor();
+  const writeKey = (await key.textContent())!;
+  assert.match(writeKey, /^tp_wk_/);
+  await page.getByRole("cell", { name: "shop-web", exact: true }).waitFor();
+
+  // One good and one bad message: the good one shows up in the live view, the bad one with its reason.
+  const res = await fetch(`${server.url}/v1/batch`, {
+    method: "POST",
+    headers: { authorization: basicAuth(writeKey), "content-type": "application/json" },
+    body: JSON.stringify({
+      batch: [
+        { type: "track", event: "Dashboard Test Event", userId: "dash-1" },
+        { type: "track", event: "Broken Test Event" },
+      ],
+    }),
+  });
+  assert.ok(res.status < 500, await res.text());
+  await page
+    .getByTestId("live-events")
+    .getByText("Dashboard Test Event")
+    .first()
+    .waitFor({ timeout: 20_000 });
+  const rejected = await api<{ rejected: { reason: string; source: string | null }[] }>(
+    "/api/sources/rejected",
+  );
+  const reason = rejected.rejected.find((r) => r.source === "shop-web")!.reason;
+  await page.getByRole("button", { name: "Refresh" }).click();
+  await page.getByText(reason).first().waitFor();
+
+  await page.getByRole("button", { name: "Rotate the key of shop-web" }).click();
+  await page.getByText("(rotated)").waitFor();
+  assert.notEqual(await key.textContent(), writeKey);
+  const old = await fetch(`${server.url}/v1/track`, {
+    method: "POST",
+    headers: { authorization: basicAuth(writeKey), "content-type": "application/json" },
+    body: JSON.stringify({ event: "After Rotation", userId: "dash-1" }),
+  });
+  assert.equal(old.status, 401, "the old key stops working");
+
+  await page.getByRole("button", { name: "Revoke shop-web", exact: true }).click();
+  await page.getByRole("button", { name: "Revoke shop-web for good" }).click();
+  await page
+    .getByRole("row", { name: /shop-web/ })
+    .getByText(/^revoked/)
+    .waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Catalog: a broken edit is checked by the server and its issue shown at its line", {
+  skip: noBrowser,
+}, async () => {
+  const { yaml } = await api<{ yaml: string }>("/api/catalog");
+  const lines = yaml.split("\n");
+  const at = lines.findIndex((l) => /^\s+stage: purchase\s*$/.test(l));
+  assert.ok(at > 0);
+  lines[at] = lines[at]!.replace("purchase", "nowhere");
+  const broken = lines.join("\n");
+  const check = await fetch(`${server.url}/api/catalog/check`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ text: broken }),
+  });
+  const result = (await check.json()) as { ok: boolean; issues: { line: number; message: string }[] };
+  assert.equal(result.ok, false);
+  const issue = result.issues[0]!;
+  assert.equal(issue.line, at + 1);
+
+  const { context, page, errors } = await signedIn();
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Catalog" }).click();
+  await settled(page);
+  const editor = page.getByLabel("Catalog YAML");
+  assert.equal(await editor.inputValue(), yaml);
+  await page.getByRole("button", { name: "Check" }).click();
+  await page.getByText("The catalog is valid").waitFor();
+
+  await editor.fill(broken);
+  await page.getByRole("button", { name: "Check" }).click();
+  const jump = page.getByRole("button", { name: new RegExp(`^Line ${issue.line}\\b`) });
+  await jump.waitFor();
+  assert.ok((await page.locator(".issues").textContent())!.includes(issue.message));
+  assert.equal(await editor.getAttribute("aria-invalid"), "true");
+  assert.equal((await page.locator(".gutter .bad").first().textContent())!.trim(), String(issue.line));
+  // The issue's button puts the cursor on its line.
+  await jump.click();
+  const selected = await page.evaluate<string>(
+    "document.activeElement.value.slice(document.activeElement.selectionStart, document.activeElement.selectionEnd)",
+  );
+  assert.equal(selected, lines[at]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the date range and segment live in the URL, survive a reload and scope the numbers", {
+  skip: noBrowser,
+}, async () => {
+  const { context, page, errors } = await signedIn();
+  await page.getByLabel("From").fill("2026-02-01");
+  await page.getByLabel("Before").fill("2026-05-01");
+  await page.getByLabel("Segment").fill("first_channel = Email");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/segment=/);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("from"), "2026-02-01");
+  assert.equal(url.searchParams.get("to"), "2026-05-01");
+  assert.equal(url.searchParams.get("segment"), "first_channel = Email");
+
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.getByLabel("From").inputValue(), "2026-02-01");
+  assert.equal(await page.getByLabel("Segment").inputValue(), "first_channel = Email");
+  const scoped = await api<JourneyMapReport>(`/api/journey-map${url.search}`);
+  const all = await api<JourneyMapReport>("/api/journey-map");
+  assert.ok(scoped.totals.customers < all.totals.customers, "the filter narrows the data");
+  const customers = await page.locator(".stat", { hasText: "Customers" }).locator("dd").first().textContent();
+  assert.equal(customers, int(scoped.totals.customers));
+
+  // The filter follows the user to other pages, and a shared link opens the same view.
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Gaps" }).click();
+  await page.getByRole("heading", { level: 1, name: "Gaps" }).waitFor();
+  assert.equal(new URL(page.url()).search, url.search);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a bad segment shows the API's message beside the filter", { skip: noBrowser }, async () => {
+  const bad = "bogus > 3";
+  const res = await fetch(`${server.url}/api/journey-map?segment=${encodeURIComponent(bad)}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(res.status, 400);
+  const { message } = (await res.json()) as { message: string };
+
+  const { context, page } = await signedIn();
+  await page.getByLabel("Segment").fill(bad);
+  await page.getByLabel("Segment").press("Enter");
+  const alert = page.locator(".filter-bar [role=alert]");
+  await alert.waitFor();
+  assert.equal(await alert.textContent(), message);
+  assert.equal(await page.getByLabel("Segment").getAttribute("aria-invalid"), "true");
+  await context.close();
+});
+
+test("signing in, moving around and signing out work from the keyboard alone", {
+  skip: noBrowser,
+}, async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  const focused = () => page.evaluate<string | null>('document.activeElement?.getAttribute("name")');
+  const focusedText = () => page.evaluate<string | null>("document.activeElement?.textContent");
+  // Tab from the top of the page: the choice of method, then the token field.
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(), "mode");
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(), "token");
+  await page.keyboard.type(token);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { level: 1, name: "Journey map" }).waitFor();
+
+  // The skip link, then the pages; Enter follows a link.
+  await page.keyboard.press("Tab");
+  assert.equal(await focusedText(), "Skip to content");
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press("Tab");
+    if ((await focusedText()) === "Gaps") break;
+  }
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { level: 1, name: "Gaps" }).waitFor();
+  // The focused element is visibly outlined.
+  const outline = await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle");
+  assert.equal(outline, "solid");
+
+  // Sign out: back to the sign-in form, also after a reload (the cookie is gone).
+  await page.getByRole("button", { name: "Sign out" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  await page.reload();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  assert.equal(await page.getByRole("heading", { level: 1, name: "Gaps" }).count(), 0);
+  await context.close();
+});
