@@ -1,5 +1,6 @@
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { hashSecret, newSecret } from "./secrets.js";
+import { endSessionsOf } from "./sessions.js";
 
 export const ROLES = ["read", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -26,4 +27,33 @@ export async function tokenFor(wh: Warehouse, token: string): Promise<{ id: stri
     [hashSecret(token)],
   );
   return rows[0] ?? null;
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  hint: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Every token, newest first, with its hint (never the token). */
+export async function listTokens(wh: Warehouse): Promise<TokenInfo[]> {
+  return wh.query<TokenInfo & Record<string, unknown>>(
+    `SELECT id, name, role, token_hint AS hint, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS "createdAt",
+            strftime(revoked_at, '%Y-%m-%d %H:%M:%S') AS "revokedAt"
+     FROM api_tokens ORDER BY created_at DESC, id`,
+  );
+}
+
+/** Revokes a token and ends the dashboard sessions it opened; false when no active token has that id. */
+export async function revokeToken(wh: Warehouse, id: string): Promise<boolean> {
+  const changed = await wh.run(
+    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    [id],
+  );
+  if (changed === 0) return false;
+  await endSessionsOf(wh, `token:${id}`);
+  return true;
 }

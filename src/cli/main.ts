@@ -14,7 +14,7 @@ import { CliError, parsePort } from "./runtime.js";
 import { serve } from "./serve.js";
 import { sourcesAdd, sourcesList, sourcesRevoke, sourcesRotate } from "./sources.js";
 import { surveysLink, surveysList } from "./surveys.js";
-import { tokensCreate } from "./tokens.js";
+import { tokensCreate, tokensList, tokensRevoke } from "./tokens.js";
 import { usersAdd, usersList, usersRemove } from "./users.js";
 
 const DB_HELP = "warehouse file (default ./touchpoint.duckdb, or $TOUCHPOINT_DB)";
@@ -212,6 +212,17 @@ tokens
   .option("--role <role>", "read or admin", "read")
   .option("--name <name>", "a name to recognise it by")
   .action((o) => tokensCreate(o));
+tokens
+  .command("list")
+  .description("list tokens: id, name, role, the first characters, created and revoked")
+  .option("--db <file>", DB_HELP)
+  .option("--json", "print JSON")
+  .action((o) => tokensList(o));
+tokens
+  .command("revoke <id>")
+  .description("revoke a token (by the id `tokens list` shows) and end its dashboard sessions")
+  .option("--db <file>", DB_HELP)
+  .action((id, o) => tokensRevoke(id, o));
 
 const users = program.command("users").description("dashboard users who sign in with a password");
 users
