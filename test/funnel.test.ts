@@ -3,10 +3,10 @@ import { after, before, test } from "node:test";
 import type { FunnelReport } from "../src/analysis/funnel/report.js";
 import {
   addSource,
-  basicAuth,
   cli,
   createApiToken,
   type RunningServer,
+  sendBatch,
   startServer,
   tempDir,
   waitForReport,
@@ -93,11 +93,7 @@ before(async () => {
   const writeKey = await addSource(db, "site");
   token = await createApiToken(db);
   server = await startServer(db);
-  const res = await fetch(`${server.url}/v1/batch`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: basicAuth(writeKey) },
-    body: JSON.stringify({ batch: BATCH }),
-  });
+  const res = await sendBatch(server, writeKey, BATCH);
   assert.equal(res.status, 200);
   const query = new URLSearchParams({ steps: STEPS, window: "1d" });
   await waitForReport<FunnelReport>(

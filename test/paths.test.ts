@@ -8,10 +8,10 @@ import { openWarehouse } from "../src/warehouse/duckdb.js";
 import type { Warehouse } from "../src/warehouse/warehouse.js";
 import {
   addSource,
-  basicAuth,
   cli,
   createApiToken,
   type RunningServer,
+  sendBatch,
   startServer,
   tempDir,
   waitForReport,
@@ -225,11 +225,7 @@ before(async () => {
   const writeKey = await addSource(db, "site");
   token = await createApiToken(db);
   server = await startServer(db);
-  const res = await fetch(`${server.url}/v1/batch`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: basicAuth(writeKey) },
-    body: JSON.stringify({ batch: SHUFFLED }),
-  });
+  const res = await sendBatch(server, writeKey, SHUFFLED);
   assert.equal(res.status, 200);
   assert.equal(((await res.json()) as { accepted: number }).accepted, EVENTS.length);
   await waitForReport<PathsReport>(server, token, "/api/paths", (r) => r.sequences === 6);

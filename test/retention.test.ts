@@ -8,10 +8,10 @@ import { openWarehouse } from "../src/warehouse/duckdb.js";
 import { SqlBuilder } from "../src/warehouse/sql-builder.js";
 import {
   addSource,
-  basicAuth,
   cli,
   createApiToken,
   type RunningServer,
+  sendBatch,
   simulatedWarehouse,
   startServer,
   tempDir,
@@ -84,11 +84,7 @@ before(async () => {
   const writeKey = await addSource(db, "site");
   token = await createApiToken(db);
   server = await startServer(db);
-  const res = await fetch(`${server.url}/v1/batch`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: basicAuth(writeKey) },
-    body: JSON.stringify({ batch: BATCH }),
-  });
+  const res = await sendBatch(server, writeKey, BATCH);
   assert.equal(res.status, 200);
   assert.equal(((await res.json()) as { accepted: number }).accepted, BATCH.length);
   await waitForReport<RetentionReport>(server, token, "/api/retention", (r) => r.end === END);

@@ -129,3 +129,12 @@ export async function waitForReport<R>(
   }
   return report;
 }
+
+/** Sends messages through the tracking API's /v1/batch with a source's write key. */
+export function sendBatch(server: RunningServer, writeKey: string, batch: unknown[]): Promise<Response> {
+  return fetch(`${server.url}/v1/batch`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: basicAuth(writeKey) },
+    body: JSON.stringify({ batch }),
+  });
+}
