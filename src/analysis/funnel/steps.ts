@@ -1,4 +1,5 @@
 import type { Catalog } from "../../catalog/catalog.js";
+import { closeMatches } from "../../catalog/suggest.js";
 import { parseDuration } from "../../util/duration.js";
 import { assertPlainPath } from "../../warehouse/dialect.js";
 
@@ -138,10 +139,10 @@ function resolveTarget(text: string, catalog: Catalog, where: string): FunnelSte
 }
 
 function closest(id: string, catalog: Catalog): string {
-  const near = catalog.touchpoints
-    .map((t) => t.id)
-    .filter((t) => t.includes(id) || id.includes(t) || t.split("_")[0] === id.split("_")[0])
-    .slice(0, 5);
+  const near = closeMatches(
+    id,
+    catalog.touchpoints.map((t) => t.id),
+  );
   return near.length ? `; did you mean ${near.join(", ")}?` : "";
 }
 

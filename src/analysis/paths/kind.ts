@@ -1,4 +1,5 @@
 import type { Catalog } from "../../catalog/catalog.js";
+import { closeMatches } from "../../catalog/suggest.js";
 import {
   choice,
   duration,
@@ -11,7 +12,6 @@ import {
 } from "../params.js";
 import { paths } from "./paths.js";
 import { PathsReport } from "./report.js";
-import { closeMatches } from "./suggest.js";
 
 /** Bounds that keep a report readable and its query small. */
 export const MAX_DEPTH = 50;

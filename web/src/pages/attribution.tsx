@@ -10,18 +10,6 @@ import { useQueryParam } from "../filters.js";
 import { int, money, num, share } from "../format.js";
 import { useReport } from "../use-api.js";
 
-/** Every model the API knows (the compiler checks the names against the analysis's own list). */
-const MODELS = [
-  "first_touch",
-  "last_touch",
-  "last_non_direct",
-  "linear",
-  "time_decay",
-  "position_based",
-  "markov",
-  "shapley",
-] as const satisfies readonly ModelName[];
-
 const MODEL_LABEL: Record<ModelName, string> = {
   first_touch: "First touch",
   last_touch: "Last touch",
@@ -32,6 +20,9 @@ const MODEL_LABEL: Record<ModelName, string> = {
   markov: "Markov",
   shapley: "Shapley",
 };
+
+/** Every model the API knows, in its order (the Record type makes the compiler check the list). */
+const MODELS = Object.keys(MODEL_LABEL) as ModelName[];
 
 const DEFAULT_MODELS = "first_touch,last_touch,linear,position_based,markov,shapley";
 
