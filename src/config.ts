@@ -1,3 +1,4 @@
+import { DEFAULT_ENGINE, type EngineSettings } from "./automation/engine.js";
 import type { IngestSettings } from "./ingest/ingestor.js";
 import { parseDuration } from "./util/duration.js";
 
@@ -13,6 +14,15 @@ export interface Config {
   /** Requests per minute; 0 turns a limit off. */
   rateLimits: RateLimits;
   access: AccessSettings;
+  automation: AutomationSettings;
+}
+
+export interface AutomationSettings {
+  engine: EngineSettings;
+  /** Where email actions are sent, e.g. smtp://user:pass@mail.example.com:587; null: email actions fail. */
+  smtpUrl: string | null;
+  /** Per webhook call or SMTP conversation. */
+  deliveryTimeoutMs: number;
 }
 
 export interface AccessSettings {
@@ -44,7 +54,7 @@ const list = (v: string | undefined) =>
     .filter(Boolean);
 
 export function loadConfig(
-  overrides: Partial<Omit<Config, "ingest" | "rateLimits" | "access">> & {
+  overrides: Partial<Omit<Config, "ingest" | "rateLimits" | "access" | "automation">> & {
     ingest?: Partial<IngestSettings>;
     rateLimits?: Partial<RateLimits>;
     access?: Partial<AccessSettings>;
@@ -87,8 +97,24 @@ export function loadConfig(
       secureCookie: env.TOUCHPOINT_SECURE_COOKIE === "1",
       ...overrides.access,
     },
+    automation: {
+      engine: {
+        ...DEFAULT_ENGINE,
+        tickMs: duration(env.TOUCHPOINT_AUTOMATION_TICK, DEFAULT_ENGINE.tickMs),
+        scheduleEveryMs: duration(env.TOUCHPOINT_AUTOMATION_SCHEDULE_EVERY, DEFAULT_ENGINE.scheduleEveryMs),
+        maxAttempts: Number(env.TOUCHPOINT_AUTOMATION_MAX_ATTEMPTS ?? DEFAULT_ENGINE.maxAttempts),
+        retry: {
+          baseMs: duration(env.TOUCHPOINT_AUTOMATION_RETRY_BASE, DEFAULT_ENGINE.retry.baseMs),
+          maxMs: DEFAULT_ENGINE.retry.maxMs,
+        },
+      },
+      smtpUrl: env.TOUCHPOINT_SMTP_URL || null,
+      deliveryTimeoutMs: duration(env.TOUCHPOINT_DELIVERY_TIMEOUT, 10_000),
+    },
   };
 }
+
+const duration = (text: string | undefined, fallback: number) => (text ? parseDuration(text) : fallback);
 
 /** The ingest log lives beside the warehouse file. */
 export const ingestLogDir = (db: string) => `${db}.ingest`;

@@ -203,24 +203,38 @@ function didTarget(name: string, catalog: Catalog | undefined): DidTarget {
 
 /** SQL conditions over a row with `customer_id`: the customer is in the segment. `end`: the scope's end. */
 export function segmentConditions(b: SqlBuilder, segment: Segment, end: number | null = null): string[] {
-  return [segmentSql(b, segment, end)];
+  return [segmentSql(b, segment, { since: null, until: end })];
 }
 
-function segmentSql(b: SqlBuilder, s: Segment, end: number | null): string {
+/**
+ * The time `did` conditions look at: events before `until` (now when null) and after `since` (exclusive)
+ * when given. Each is epoch ms, or an epoch-ms SQL expression over the outer row (a window per row).
+ */
+export interface DidWindow {
+  since: number | string | null;
+  until: number | string | null;
+}
+
+/** One SQL condition over a row with `customer_id`, with `did` looking at `window`. */
+export function segmentCondition(b: SqlBuilder, segment: Segment, window: DidWindow): string {
+  return segmentSql(b, segment, window);
+}
+
+function segmentSql(b: SqlBuilder, s: Segment, window: DidWindow): string {
   switch (s.kind) {
     case "and":
     case "or":
-      return `(${s.items.map((x) => segmentSql(b, x, end)).join(` ${s.kind.toUpperCase()} `)})`;
+      return `(${s.items.map((x) => segmentSql(b, x, window)).join(` ${s.kind.toUpperCase()} `)})`;
     case "not":
-      return `(NOT ${segmentSql(b, s.item, end)})`;
+      return `(NOT ${segmentSql(b, s.item, window)})`;
     case "did":
-      return didSql(b, s.target, s.withinMs, end);
+      return didSql(b, s.target, s.withinMs, window);
     case "condition":
       return conditionSql(b, s);
   }
 }
 
-function didSql(b: SqlBuilder, target: DidTarget, withinMs: number | null, end: number | null): string {
+function didSql(b: SqlBuilder, target: DidTarget, withinMs: number | null, window: DidWindow): string {
   const d = b.dialect;
   const what =
     target.kind === "event"
@@ -229,9 +243,16 @@ function didSql(b: SqlBuilder, target: DidTarget, withinMs: number | null, end: 
         ? touchpointCondition(b, target.catalog, target.id)
         : `${compileCatalog(target.catalog).goal(b)} = ${b.param(target.id)}`;
   const where = ["NOT is_bot", what];
+  const at = (t: number | string) =>
+    d.fromEpochMs(typeof t === "number" ? b.param(t) : `CAST(${t} AS BIGINT)`);
   // The window ends where the report's range ends (or now).
-  if (end !== null) where.push(`ts < ${d.fromEpochMs(b.param(end))}`);
-  if (withinMs !== null) where.push(`ts >= ${d.fromEpochMs(b.param((end ?? Date.now()) - withinMs))}`);
+  if (window.until !== null) where.push(`ts < ${at(window.until)}`);
+  if (window.since !== null) where.push(`ts > ${at(window.since)}`);
+  if (withinMs !== null) {
+    const until = window.until ?? Date.now();
+    const start = typeof until === "number" ? until - withinMs : `(${until} - ${b.param(withinMs)})`;
+    where.push(`ts >= ${at(start)}`);
+  }
   return `customer_id IN (SELECT customer_id FROM customer_events WHERE ${where.join(" AND ")})`;
 }
 

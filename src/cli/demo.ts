@@ -16,6 +16,8 @@ export interface DemoOptions {
   catalog?: string;
   port?: number;
   host?: string;
+  rules?: string;
+  automation?: boolean;
 }
 
 const BATCH = 2000;
@@ -65,6 +67,8 @@ export async function demo(options: DemoOptions): Promise<void> {
       catalog: options.catalog,
       port: options.port,
       host: options.host,
+      rules: options.rules,
+      automation: options.automation,
       signInToken: DEMO_TOKEN,
     });
 }

@@ -4,6 +4,7 @@ import { AccessError } from "../access/users.js";
 import { ReportParamError } from "../analysis/params.js";
 import { SourceError } from "../sources/sources.js";
 import { WarehouseLockedError } from "../warehouse/duckdb.js";
+import { automationCheck, automationDryRun, automationLog, automationSummary } from "./automation.js";
 import { checkCatalog } from "./catalog.js";
 import { customerReport } from "./customer.js";
 import { customersErase, customersExport } from "./customers.js";
@@ -18,6 +19,9 @@ import { tokensCreate, tokensList, tokensRevoke } from "./tokens.js";
 import { usersAdd, usersList, usersRemove } from "./users.js";
 
 const DB_HELP = "warehouse file (default ./touchpoint.duckdb, or $TOUCHPOINT_DB)";
+const RULES_HELP =
+  "automation rules to run (default ./automation.yml if present; otherwise automation is off)";
+const PLAYBOOK_ARG = "automation rules (default ./automation.yml if present, else the built-in playbook)";
 const CATALOG_HELP = "the journey map (default ./touchpoints.yml if present, else the built-in catalog)";
 
 const port = (v: string) => {
@@ -44,6 +48,8 @@ program
   .option("--port <n>", "port (default 8080, or $TOUCHPOINT_PORT; 0 picks a free one)", port)
   .option("--host <h>", "address to listen on (default 127.0.0.1, or $TOUCHPOINT_HOST)")
   .option("--catalog <file>", CATALOG_HELP)
+  .option("--rules <file>", RULES_HELP)
+  .option("--no-automation", "do not run the automation rules")
   .action((o) => serve(o));
 
 program
@@ -58,6 +64,8 @@ program
   .option("--port <n>", "port (default 8080, or $TOUCHPOINT_PORT; 0 picks a free one)", port)
   .option("--host <h>", "address to listen on (default 127.0.0.1, or $TOUCHPOINT_HOST)")
   .option("--catalog <file>", CATALOG_HELP)
+  .option("--rules <file>", RULES_HELP)
+  .option("--no-automation", "do not run the automation rules")
   .action((o) => demo(o));
 
 program
@@ -223,6 +231,50 @@ tokens
   .description("revoke a token (by the id `tokens list` shows) and end its dashboard sessions")
   .option("--db <file>", DB_HELP)
   .action((id, o) => tokensRevoke(id, o));
+
+const automation = program
+  .command("automation")
+  .description("follow-ups triggered by touchpoints: check rules, dry-run them on history, read the run log");
+automation
+  .command("check [rules]")
+  .description(`validate automation rules against the catalog; [rules]: ${PLAYBOOK_ARG}`)
+  .option("--catalog <file>", CATALOG_HELP)
+  .action((file, o) => automationCheck(file, o));
+automation
+  .command("dry-run [rules]")
+  .description(
+    `on past events: who each rule would have triggered, when, and with what outcome; [rules]: ${PLAYBOOK_ARG}`,
+  )
+  .option("--db <file>", DB_HELP)
+  .option("--catalog <file>", CATALOG_HELP)
+  .option("--from <date>", "start of the range (YYYY-MM-DD or ISO-8601), required")
+  .option("--to <date>", "end of the range, exclusive (default now)")
+  .option("--rule <id>", "only this rule")
+  .option("--limit <n>", "occurrences listed (default 100; all are counted)")
+  .option("--json", "print the report as JSON")
+  .action((file, o) => automationDryRun(file, o));
+automation
+  .command("log")
+  .description("the run log: every job with its status, attempts and last error")
+  .option("--db <file>", DB_HELP)
+  .option("--rule <id>", "only this rule")
+  .option(
+    "--status <status>",
+    "only this status (scheduled, sending, sent, held_out, skipped, suppressed, failed)",
+  )
+  .option("--customer <id>", "only this customer")
+  .option("--limit <n>", "jobs listed (default 50)")
+  .option("--json", "print JSON")
+  .action((o) => automationLog(o));
+automation
+  .command("report [rules]")
+  .description(
+    `per rule: jobs by status, conversion of treated vs held-out customers, lift; [rules]: ${PLAYBOOK_ARG}`,
+  )
+  .option("--db <file>", DB_HELP)
+  .option("--catalog <file>", CATALOG_HELP)
+  .option("--json", "print JSON")
+  .action((file, o) => automationSummary(file, o));
 
 const users = program.command("users").description("dashboard users who sign in with a password");
 users

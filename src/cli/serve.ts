@@ -1,10 +1,13 @@
 import { hasCredentials, replaceNamedToken } from "../access/named-tokens.js";
+import { createDeliverers } from "../automation/deliver/delivery.js";
+import { AutomationEngine } from "../automation/engine.js";
 import { surveyKeyFile } from "../config.js";
 import { surveyKey } from "../feedback/links.js";
 import { audit, cliActor } from "../privacy/audit.js";
 import { buildApp } from "../server/app.js";
 import { createSource, listSources } from "../sources/sources.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
+import { ownPlaybookPath, playbookPath, watchedPlaybook } from "./playbook.js";
 import { logger, openRuntime, watchedCatalog } from "./runtime.js";
 
 export interface ServeOptions {
@@ -12,6 +15,10 @@ export interface ServeOptions {
   catalog?: string;
   port?: number;
   host?: string;
+  /** Automation rules to run; without them, ./automation.yml when present. */
+  rules?: string;
+  /** false (`--no-automation`): run no rules, even when ./automation.yml is present. */
+  automation?: boolean;
   /** The demo: a fresh admin token under this name on each start, printed with the dashboard's address. */
   signInToken?: string;
 }
@@ -19,6 +26,9 @@ export interface ServeOptions {
 /** `touchpoint serve`: the tracking API and the query API on one port, until SIGTERM or SIGINT. */
 export async function serve(options: ServeOptions): Promise<void> {
   const catalog = watchedCatalog(options.catalog);
+  const ownRules = options.automation === false ? null : ownPlaybookPath(options.rules);
+  // Without rules of the user's, the built-in playbook is shown for dry runs but never run.
+  const playbook = watchedPlaybook(playbookPath(ownRules ?? undefined), catalog);
   const rt = await openRuntime({ db: options.db, port: options.port, host: options.host });
   const { config, warehouse, ingestor } = rt;
   if ((await listSources(warehouse)).length === 0) {
@@ -36,13 +46,36 @@ export async function serve(options: ServeOptions): Promise<void> {
     verbose: config.verbose,
     rateLimits: config.rateLimits,
     access: config.access,
+    automation: { playbook, live: ownRules !== null },
   });
+  let engine: AutomationEngine | null = null;
+  let deliverers: ReturnType<typeof createDeliverers> | null = null;
+  if (ownRules) {
+    deliverers = createDeliverers({
+      smtpUrl: config.automation.smtpUrl,
+      emailFrom: playbook().emailFrom,
+      timeoutMs: config.automation.deliveryTimeoutMs,
+      env: process.env,
+      userAgent: "Touchpoint/0.1.0",
+    });
+    engine = new AutomationEngine(
+      warehouse,
+      ingestor,
+      playbook,
+      catalog,
+      deliverers,
+      config.automation.engine,
+      logger,
+    );
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: no longer accepting; writing what was accepted…`);
     try {
+      await engine?.stop();
+      await deliverers?.close();
       await app.close();
       await rt.close();
       logger.info("stopped cleanly");
@@ -58,6 +91,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
+  if (engine && ownRules) {
+    engine.start();
+    const rules = playbook().rules.filter((r) => r.enabled).length;
+    logger.info(`automation: running ${rules} rules from ${ownRules}`);
+  }
   process.stdout.write(`listening on ${url}\n`);
   if (signIn) process.stdout.write(`dashboard: ${url}/ — sign in with token ${signIn}\n`);
   else process.stdout.write(`dashboard: ${url}/\n`);

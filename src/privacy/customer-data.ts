@@ -16,6 +16,8 @@ export interface CustomerExport {
   events: Record<string, unknown>[];
   identityLinks: Record<string, unknown>[];
   rejectedEvents: Record<string, unknown>[];
+  /** Follow-ups automation scheduled or sent for them (with the triggering event's snapshot). */
+  automationJobs: Record<string, unknown>[];
 }
 
 /** Everything stored about one customer (a data-subject access request). */
@@ -46,13 +48,27 @@ export async function exportCustomer(
      FROM rejected_events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id) ORDER BY received_at`,
     [ids],
   );
+  const automationJobs = await wh.query(
+    `SELECT id, rule_id, action_kind, trigger_message_id, epoch_ms(trigger_ts) AS trigger_ts, status, reason,
+            attempts, last_error, epoch_ms(finished_at) AS finished_at, trigger_event::VARCHAR AS trigger_event
+     FROM automation_jobs WHERE customer_id = $1 OR list_contains($2, customer_id) ORDER BY trigger_ts, id`,
+    [customerId, ids],
+  );
   await audit(wh, {
     actor,
     action: "customer.export",
     subject: customerSubject(customerId),
     detail: { events: events.length },
   });
-  return { customerId, exportedAt: Date.now(), profile, events, identityLinks, rejectedEvents };
+  return {
+    customerId,
+    exportedAt: Date.now(),
+    profile,
+    events,
+    identityLinks,
+    rejectedEvents,
+    automationJobs,
+  };
 }
 
 export interface Erasure {
@@ -96,6 +112,11 @@ export async function eraseCustomer(
       [ids],
     );
     await tx.run("DELETE FROM customer_scores WHERE customer_id = $1", [customerId]);
+    // Jobs keep a snapshot of the triggering event; a job due later must not reach an erased customer.
+    await tx.run("DELETE FROM automation_jobs WHERE customer_id = $1 OR list_contains($2, customer_id)", [
+      customerId,
+      ids,
+    ]);
     await tx.run("DELETE FROM survey_links_used WHERE customer_id = $1", [customerId]);
     // The audit entry holds a hash of the customer id: it proves the erasure of a given id without
     // keeping the id.

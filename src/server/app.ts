@@ -5,12 +5,14 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { hashSecret } from "../access/secrets.js";
 import { SESSION_COOKIE } from "../access/sessions.js";
 import type { Role } from "../access/tokens.js";
+import type { Playbook } from "../automation/rules.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { type AccessSettings, DEFAULT_ACCESS, type RateLimits } from "../config.js";
 import { surveyRoutes } from "../feedback/survey-routes.js";
 import { type Ingestor, OverloadedError } from "../ingest/ingestor.js";
 import { trackingRoutes } from "../ingest/routes.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
+import { automationRoutes } from "./automation-routes.js";
 import { catalogRoutes } from "./catalog-routes.js";
 import { customerRoutes } from "./customer-routes.js";
 import { dashboard } from "./dashboard.js";
@@ -33,6 +35,8 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** Session length and cookie flags (defaults: 12 hours, Secure only over https). */
   access?: AccessSettings;
+  /** The automation rules (served with the catalog); `live` when the server runs them. */
+  automation?: { playbook: () => Playbook; live: boolean };
 }
 
 declare module "fastify" {
@@ -129,6 +133,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ingestor: deps.ingestor,
       catalog: deps.catalog,
     });
+    if (deps.automation)
+      await app.register(automationRoutes, {
+        prefix: "/api",
+        warehouse: deps.warehouse,
+        catalog: deps.catalog,
+        ...deps.automation,
+      });
     if (deps.surveyKey)
       await app.register(surveyRoutes, {
         prefix: "/s",

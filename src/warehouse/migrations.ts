@@ -163,6 +163,33 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: "automation jobs",
+    statements: [
+      // One row per action of one trigger occurrence. The id is the idempotency key (rule, action,
+      // triggering message), so scanning the same events twice never schedules an action twice.
+      `CREATE TABLE automation_jobs (
+        id VARCHAR PRIMARY KEY,
+        rule_id VARCHAR NOT NULL,
+        action_index INTEGER NOT NULL,
+        action_kind VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        trigger_message_id VARCHAR NOT NULL,
+        trigger_ts TIMESTAMP NOT NULL,
+        due_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL,
+        reason VARCHAR,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error VARCHAR,
+        next_attempt_at TIMESTAMP,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        trigger_event JSON
+      )`,
+    ],
+  },
 ];
 
 export async function migrate(
