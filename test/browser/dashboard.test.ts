@@ -11,6 +11,12 @@ import type { FunnelReport } from "../../src/analysis/funnel/report.js";
 import type { GapsReport } from "../../src/analysis/gaps/report.js";
 import type { JourneyMapReport } from "../../src/analysis/journey-map/report.js";
 import type { PathsReport } from "../../src/analysis/paths/report.js";
+import {
+  type AutomationReport,
+  type DryRunReport,
+  JOB_STATUSES,
+  type JobLog,
+} from "../../src/automation/report.js";
 import { loadDefaultCatalog } from "../../src/catalog/default.js";
 import { dashboard } from "../../src/server/dashboard.js";
 import {
@@ -72,6 +78,14 @@ const money = (x: number, currency: string | null) =>
         minimumFractionDigits: 0,
       }).format(x)
     : int(x);
+/** A difference of two rates in percentage points, as the Automation page shows it: +2.4 pp. */
+const pp = (x: number | null) =>
+  x === null
+    ? "—"
+    : `${new Intl.NumberFormat("en-US", { maximumFractionDigits: 1, signDisplay: "exceptZero" }).format(x * 100)} pp`;
+/** A date and time as the page formats it (the browser and the tests share the machine's time zone). */
+const dateTime = (ms: number) =>
+  new Date(ms).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" }).replace(/\s/g, " ");
 
 /** A fresh browser context signed in with the token; console errors after signing in are collected. */
 async function signedIn(
@@ -214,7 +228,7 @@ test("the journey map shows every stage of the catalog, and its cards show the A
 
 /** Each page, what it must show from the API (not a placeholder), and how to recognise it. */
 async function expectations(): Promise<{ label: string; path: string; shows: string[] }[]> {
-  const [gaps, attribution, clv, feedback, paths, sources, catalog] = await Promise.all([
+  const [gaps, attribution, clv, feedback, paths, sources, catalog, automation] = await Promise.all([
     api<GapsReport>("/api/gaps"),
     api<AttributionReport>("/api/attribution"),
     api<ClvReport>("/api/clv"),
@@ -222,7 +236,9 @@ async function expectations(): Promise<{ label: string; path: string; shows: str
     api<PathsReport>("/api/paths"),
     api<{ sources: { name: string }[] }>("/api/sources"),
     api<{ touchpoints: unknown[] }>("/api/catalog"),
+    api<AutomationReport>("/api/automation"),
   ]);
+  const rule = automation.rules[0]!;
   return [
     { label: "Journey map", path: "/", shows: [] },
     {
@@ -245,6 +261,18 @@ async function expectations(): Promise<{ label: string; path: string; shows: str
       label: "Sources",
       path: "/sources",
       shows: [sources.sources[0]!.name, "Creating, rotating and revoking keys needs an admin token"],
+    },
+    {
+      label: "Automation",
+      path: "/automation",
+      shows: [
+        automation.live ? "Live:" : "Dry run only:",
+        automation.playbook,
+        rule.name,
+        rule.trigger,
+        pct(rule.holdout),
+        `${int(automation.rules.filter((r) => r.enabled).length)} of ${int(automation.rules.length)} enabled`,
+      ],
     },
     { label: "Catalog", path: "/catalog", shows: [`${catalog.touchpoints.length} touchpoints`] },
   ];
@@ -374,6 +402,143 @@ test("Sources: an admin creates a key (shown once), sees its events live and the
     .getByRole("row", { name: /shop-web/ })
     .getByText(/^revoked/)
     .waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Automation: the rules with their lift, a dry run over the demo's months and the run log show the API's numbers", {
+  skip: noBrowser,
+}, async () => {
+  // The simulated business's events lie in the 180 days from 2026-01-01 (src/sim/simulate.ts).
+  const from = "2026-01-01";
+  const to = "2026-07-01";
+  const [report, log, dry] = await Promise.all([
+    api<AutomationReport>("/api/automation"),
+    api<JobLog>("/api/automation/jobs"),
+    api<DryRunReport>(`/api/automation/dry-run?from=${from}&to=${to}`),
+  ]);
+  assert.ok(report.rules.length > 0, "the built-in playbook has rules");
+  const triggered = dry.rules.filter((r) => r.triggered > 0);
+  assert.ok(
+    triggered.length >= 3,
+    "purchases, deliveries, support contacts… trigger rules in the demo's months",
+  );
+
+  const { context, page, errors } = await signedIn();
+  // The global date range in the URL is the dry run's default.
+  await page.goto(`${server.url}/automation?from=${from}&to=${to}`);
+  await page.getByRole("heading", { level: 1, name: "Automation" }).waitFor();
+  await settled(page);
+
+  const banner = (await page.getByTestId("automation-mode").textContent())!;
+  assert.match(banner, report.live ? /^Live:/ : /^Dry run only:/);
+  assert.ok(banner.includes(report.playbook), "the banner names the playbook file");
+  if (!report.live)
+    assert.ok(banner.includes("touchpoint serve --rules automation.yml"), "how to turn it on");
+
+  for (const rule of report.rules) {
+    const card = page.locator(`[data-rule="${rule.id}"]`);
+    const metric = (name: string) => card.locator(`[data-metric="${name}"]`).textContent();
+    assert.equal(await card.locator("h3").textContent(), rule.name);
+    assert.equal(await metric("trigger"), rule.trigger, `${rule.id} trigger`);
+    assert.equal(await metric("wait"), rule.wait, `${rule.id} wait`);
+    assert.equal(await metric("holdout"), pct(rule.holdout), `${rule.id} holdout`);
+    assert.equal(await card.locator('[data-metric="actions"] li').count(), rule.actions.length);
+    for (const s of ["sent", "held_out", "skipped", "suppressed", "failed"])
+      assert.equal(await metric(`jobs-${s}`), int(rule.jobs[s] ?? 0), `${rule.id} ${s} jobs`);
+    assert.equal(await metric("treated"), pct(rule.treated.rate), `${rule.id} treated rate`);
+    assert.equal(await metric("control"), pct(rule.control.rate), `${rule.id} control rate`);
+    const enough = rule.treated.customers > 0 && rule.control.customers > 0;
+    assert.equal(
+      await metric("lift"),
+      enough ? pp(rule.lift.absolute) : "not enough data",
+      `${rule.id} lift`,
+    );
+    assert.equal(await card.locator(".badge", { hasText: "Disabled" }).count(), rule.enabled ? 0 : 1);
+  }
+
+  // The dry run over the demo's months: the same numbers as the API, rule by rule.
+  const panel = page.getByRole("region", { name: "Dry run" });
+  const form = page.getByRole("form", { name: "Dry run" });
+  assert.equal(await form.getByLabel("From").inputValue(), from);
+  assert.equal(await form.getByLabel("Before").inputValue(), to);
+  await form.getByRole("button", { name: "Run" }).click();
+  const result = page.getByTestId("dry-run-result");
+  await result.waitFor({ timeout: 60_000 });
+  const perRule = result.locator("table", { has: page.locator("caption", { hasText: "Per rule" }) });
+  const rows = perRule.locator("tbody tr");
+  assert.equal(await rows.count(), dry.rules.length);
+  for (const [i, r] of dry.rules.entries()) {
+    const cells = rows.nth(i).locator("td");
+    assert.equal(await cells.nth(0).textContent(), r.name);
+    assert.equal(await cells.nth(1).textContent(), int(r.triggered), `${r.id} triggered`);
+    for (const [j, o] of ["would_send", "held_out", "skipped", "suppressed", "pending"].entries())
+      assert.equal(await cells.nth(2 + j).textContent(), int(r.outcomes[o] ?? 0), `${r.id} ${o}`);
+  }
+  const total = dry.rules.reduce((n, r) => n + r.triggered, 0);
+  assert.ok((await result.getByRole("status").textContent())!.includes(`${int(total)} trigger occurrences`));
+  const occurrences = result.locator("table", {
+    has: page.locator("caption", { hasText: /^Occurrences: the first/ }),
+  });
+  assert.equal(await occurrences.locator("tbody tr").count(), dry.occurrences.length);
+  const first = dry.occurrences[0]!;
+  const firstRow = occurrences.locator("tbody tr").first();
+  assert.equal(
+    (await firstRow.locator("td").first().textContent())!.replace(/\s/g, " "),
+    dateTime(first.triggeredAt),
+  );
+  const customer = firstRow.getByRole("link", { name: first.customerId, exact: true });
+  assert.equal(await customer.getAttribute("href"), `/customers/${encodeURIComponent(first.customerId)}`);
+
+  // At phone width the results scroll inside their tables, never the page.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const [scrollWidth, innerWidth] = await page.evaluate<[number, number]>(
+    "[document.documentElement.scrollWidth, window.innerWidth]",
+  );
+  assert.ok(scrollWidth <= innerWidth, "no horizontal scroll at 390 px");
+  await page.screenshot({ path: `${SCREENSHOTS}automation-dry-run-390.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: `${SCREENSHOTS}automation-dry-run-1280.png`, fullPage: true });
+
+  // One rule only.
+  const one = triggered[0]!;
+  await form.getByLabel("Rule").selectOption(one.id);
+  await form.getByRole("button", { name: "Run" }).click();
+  await settled(page);
+  await rows.first().locator("td").first().getByText(one.name, { exact: true }).waitFor();
+  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.first().locator("td").nth(1).textContent(), int(one.triggered));
+
+  assert.deepEqual(errors, [], "no console errors before the refused range");
+
+  // A range the API refuses: its message, in place (Chromium logs the 400 itself).
+  const bad = await fetch(`${server.url}/api/automation/dry-run?from=${from}&to=2025-12-01`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(bad.status, 400);
+  const { message } = (await bad.json()) as { message: string };
+  await form.getByLabel("Before").fill("2025-12-01");
+  await form.getByRole("button", { name: "Run" }).click();
+  const alert = panel.getByRole("alert");
+  await alert.waitFor();
+  assert.ok((await alert.textContent())!.includes(message), `the API's message: ${message}`);
+  errors.splice(0, errors.length, ...errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e)));
+
+  // The run log: counts by status as the API has them; the status filter lives in the URL.
+  const runLog = page.getByRole("region", { name: "Run log" });
+  const labels = ["Scheduled", "Sending", "Sent", "Held out", "Skipped", "Suppressed", "Failed"];
+  assert.deepEqual(await runLog.locator(".stat dt").allTextContents(), labels);
+  assert.deepEqual(
+    await runLog.locator(".stat dd").allTextContents(),
+    JOB_STATUSES.map((s) => int(log.counts[s] ?? 0)),
+  );
+  assert.equal(await runLog.locator("tbody tr").count(), log.jobs.length);
+  await page.getByRole("form", { name: "Filter the run log" }).getByLabel("Status").selectOption("failed");
+  await page.waitForURL(/status=failed/);
+  await settled(page);
+  const failed = await api<JobLog>("/api/automation/jobs?status=failed");
+  assert.equal(await runLog.locator("tbody tr").count(), failed.jobs.length);
+  if (failed.jobs.length === 0) await runLog.getByText("No job matches").waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -19,6 +19,7 @@ const FeedbackPage = page(() => import("./pages/feedback.js"), "FeedbackPage");
 const CustomersPage = page(() => import("./pages/customers.js"), "CustomersPage");
 const CustomerPage = page(() => import("./pages/customer.js"), "CustomerPage");
 const SourcesPage = page(() => import("./pages/sources.js"), "SourcesPage");
+const AutomationPage = page(() => import("./pages/automation.js"), "AutomationPage");
 const CatalogPage = page(() => import("./pages/catalog.js"), "CatalogPage");
 const FlowsPage = page(() => import("./pages/flows.js"), "FlowsPage");
 const FunnelsPage = page(() => import("./pages/funnels.js"), "FunnelsPage");
@@ -43,6 +44,7 @@ export function App() {
               <Route path="/customers" component={CustomersPage} />
               <Route path="/customers/:id" component={CustomerPage} />
               <Route path="/sources" component={SourcesPage} />
+              <Route path="/automation" component={AutomationPage} />
               <Route path="/catalog" component={CatalogPage} />
               <Route>
                 <Empty title="No such page">Choose a page from the menu.</Empty>

@@ -15,6 +15,7 @@ export const PAGES = [
   { path: "/feedback", label: "Feedback" },
   { path: "/customers", label: "Customers" },
   { path: "/sources", label: "Sources" },
+  { path: "/automation", label: "Automation" },
   { path: "/catalog", label: "Catalog" },
 ] as const;
 
