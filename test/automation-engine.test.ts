@@ -454,3 +454,38 @@ test("exporting a customer includes their automation jobs; erasing them deletes 
   await eraseCustomer(wh, "ada", "test");
   assert.equal((await listJobs(wh, { customer: "ada", limit: 10 })).jobs.length, 0);
 });
+
+test("P(alive) under a threshold triggers once per last purchase, from the scores the CLV report saved", async () => {
+  const playbook = rules(`
+  - id: at_risk
+    trigger: { p_alive_below: 0.3 }
+    actions:
+      - webhook: { url: "https://hooks.example.com/at-risk" }
+`);
+  const { calls, deliverers } = recording();
+  const engine = engineFor(playbook, deliverers);
+  clock = Date.now();
+  await send([
+    track("kim", "Order Completed", clock - 90 * DAY, { revenue: 12 }),
+    track("lee", "Order Completed", clock - 90 * DAY, { revenue: 12 }),
+  ]);
+  for (const [customer, pAlive] of [
+    ["kim", 0.1],
+    ["lee", 0.9],
+  ] as const)
+    await wh.run(
+      `INSERT INTO customer_scores VALUES ($1, 1, 0, 90, 'days', 0.1, $2, 12, 20, 'at risk', now())`,
+      [customer, pAlive],
+    );
+  await engine.tick();
+  await engine.tick();
+  assert.deepEqual(
+    calls.map((c) => [c.customer, c.context.event.name]),
+    [["kim", "Order Completed"]],
+  );
+  // A new purchase is a new occurrence: at risk again later means a new alert.
+  await send([track("kim", "Order Completed", clock - DAY, { revenue: 12 })]);
+  await engine.tick();
+  assert.equal(calls.length, 2);
+  assert.equal((await jobsOf("at_risk")).length, 2);
+});
