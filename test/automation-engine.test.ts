@@ -53,10 +53,11 @@ function recording(
   outcome: (call: Call) => DeliveryResult | Promise<DeliveryResult> = () => ({ ok: true, detail: "ok" }),
 ) {
   const calls: Call[] = [];
-  const deliverers: Deliverers = {
-    async webhook(_action, context, job) {
+  const deliver =
+    (kind: Call["kind"]) =>
+    async (_action: unknown, context: TemplateContext, job: { id: string; attempt: number }) => {
       const call: Call = {
-        kind: "webhook",
+        kind,
         rule: context.rule.id,
         customer: context.customer.id,
         job: job.id,
@@ -65,21 +66,8 @@ function recording(
       };
       calls.push(call);
       return outcome(call);
-    },
-    async email(_action, context, job) {
-      const call: Call = {
-        kind: "email",
-        rule: context.rule.id,
-        customer: context.customer.id,
-        job: job.id,
-        attempt: job.attempt,
-        context,
-      };
-      calls.push(call);
-      return outcome(call);
-    },
-    async close() {},
-  };
+    };
+  const deliverers: Deliverers = { webhook: deliver("webhook"), email: deliver("email"), async close() {} };
   return { calls, deliverers };
 }
 

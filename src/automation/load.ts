@@ -2,12 +2,11 @@
  * Reads a playbook file (automation rules, see rules.ts and default-playbook.yml) and validates it against
  * the catalog: every problem is reported with its line, like a catalog file's (CatalogError).
  */
-import { readFileSync } from "node:fs";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
 import { parseSegment, SegmentError } from "../analysis/segment.js";
 import { type Catalog, ID, nameFromId } from "../catalog/catalog.js";
 import { parseMatch } from "../catalog/parse-match.js";
-import { CatalogError, type Field, Reader, scalarText } from "../catalog/reader.js";
+import { type Field, type Reader, readMapping, readYamlFile, scalarText } from "../catalog/reader.js";
 import { closeMatches } from "../catalog/suggest.js";
 import { SURVEY_METRICS, type SurveyMetric } from "../feedback/response.js";
 import { parseDuration } from "../util/duration.js";
@@ -77,31 +76,15 @@ export const DEFAULT_FRESH_MS = DAY;
 
 /** Reads and validates a playbook file; throws CatalogError listing every problem with its line. */
 export function loadPlaybook(path: string, catalog: Catalog): Playbook {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === "ENOENT" ? "no such file" : e.message;
-    throw new CatalogError([
-      { file: path, line: 0, column: 0, message: `cannot read the automation rules: ${why}` },
-    ]);
-  }
-  return parsePlaybook(text, path, catalog);
+  return parsePlaybook(readYamlFile(path, "the automation rules"), path, catalog);
 }
 
 export function parsePlaybook(text: string, file: string, catalog: Catalog): Playbook {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const r = new Reader(file, lines, (alias) => alias.resolve(doc));
-  for (const error of doc.errors) r.report(error.pos[0], error.message);
-  if (r.issues.length) throw new CatalogError(r.issues);
-
-  const root = r.node(doc.contents);
-  if (!root || !isMap(root)) {
-    r.report(root ?? 0, "a playbook is a mapping with rules (and optionally email, quiet_hours and caps)");
-    throw new CatalogError(r.issues);
-  }
+  const { r, root } = readMapping(
+    text,
+    file,
+    "a playbook is a mapping with rules (and optionally email, quiet_hours and caps)",
+  );
   const top = r.fields(root, TOP_KEYS, "the playbook");
   const playbook: Playbook = {
     file,
@@ -114,25 +97,11 @@ export function parsePlaybook(text: string, file: string, catalog: Catalog): Pla
   if (!rules) r.report(root, 'the playbook is missing "rules"');
   else playbook.rules = parseRules(r, rules, playbook, catalog);
 
-  if (r.issues.length) {
-    r.issues.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new CatalogError(r.issues);
-  }
+  r.throwIfIssues();
   return playbook;
 }
 
 // --- Small readers shared by every level.
-
-function required(r: Reader, fields: Map<string, Field>, name: string, at: Node, what: string) {
-  const field = fields.get(name);
-  if (!field) r.report(at, `${what} is missing "${name}"`);
-  return field;
-}
-
-function optionalText(r: Reader, field: Field | undefined, what: string): string | null {
-  if (!field || !r.node(field.value)) return null;
-  return r.text(field, what) ?? null;
-}
 
 /** The names of a mapping's keys, without reporting anything (entries() and fields() do that). */
 function keyNames(map: YAMLMap): string[] {
@@ -258,7 +227,7 @@ function parseEmailDefaults(r: Reader, field: Field | undefined): string | null 
 }
 
 function sender(r: Reader, field: Field | undefined, what: string): string | null {
-  const from = optionalText(r, field, what);
+  const from = r.optionalText(field, what);
   if (from !== null && !isAddress(from)) {
     r.report(
       r.at(field!),
@@ -283,7 +252,7 @@ function parseQuietHours(r: Reader, field: Field | undefined, what: string): Qui
     return undefined;
   }
   const f = r.fields(node, QUIET_KEYS, what);
-  for (const key of QUIET_KEYS) required(r, f, key, node, what);
+  for (const key of QUIET_KEYS) r.required(f, key, node, what);
   const time = (key: string) => {
     const field = f.get(key);
     const text = r.text(field, `${what} ${key}`);
@@ -333,8 +302,8 @@ function parseCap(r: Reader, field: Field, what: string): Cap | undefined {
   let perMs: number | undefined;
   if (node && isMap(node)) {
     const f = r.fields(node, CAP_KEYS, what);
-    const maxField = required(r, f, "max", node, what);
-    const perField = required(r, f, "per", node, what);
+    const maxField = r.required(f, "max", node, what);
+    const perField = r.required(f, "per", node, what);
     if (maxField) {
       max = numberOf(r, maxField);
       if (max === undefined) r.report(r.at(maxField), `${what} max must be a whole number`);
@@ -405,15 +374,15 @@ function parseRule(r: Reader, node: YAMLMap, ctx: Context): Partial<Rule> & { li
   const f = r.fields(node, RULE_KEYS, "a rule");
   const id = r.text(f.get("id"), "rule id");
   const what = id ? `rule "${id}"` : "a rule";
-  for (const key of ["id", "trigger", "actions"]) required(r, f, key, node, what);
+  for (const key of ["id", "trigger", "actions"]) r.required(f, key, node, what);
   if (id !== undefined && !ID.test(id)) r.report(r.at(f.get("id")!), `invalid rule id "${id}": ${ID_HINT}`);
   const trigger = f.get("trigger");
   const actions = f.get("actions");
   const quiet = f.get("quiet_hours");
   return {
     id,
-    name: optionalText(r, f.get("name"), `${what} name`) ?? (id ? nameFromId(id) : ""),
-    description: optionalText(r, f.get("description"), `${what} description`),
+    name: r.optionalText(f.get("name"), `${what} name`) ?? (id ? nameFromId(id) : ""),
+    description: r.optionalText(f.get("description"), `${what} description`),
     enabled: bool(r, f.get("enabled"), `${what} enabled`) ?? true,
     trigger: trigger && parseTrigger(r, trigger, `${what} trigger`, ctx.catalog),
     waitMs: duration(r, f.get("wait"), `${what} wait`, true) ?? 0,
@@ -684,8 +653,8 @@ function parseEmail(
 ): EmailAction | undefined {
   const before = r.issues.length;
   const f = r.fields(map, EMAIL_KEYS, what);
-  required(r, f, "template", map, what);
-  required(r, f, "subject", map, what);
+  r.required(f, "template", map, what);
+  r.required(f, "subject", map, what);
   const name = r.text(f.get("template"), `${what} template`);
   if (name !== undefined && !ID.test(name))
     r.report(r.at(f.get("template")!), `${what} template ${quote(name)} must be a plain name: ${ID_HINT}`);
@@ -711,7 +680,7 @@ function parseEmail(
 function parseWebhook(r: Reader, map: YAMLMap, what: string, line: number): WebhookAction | undefined {
   const before = r.issues.length;
   const f = r.fields(map, WEBHOOK_KEYS, what);
-  required(r, f, "url", map, what);
+  r.required(f, "url", map, what);
   const url = template(r, f.get("url"), `${what} url`);
   if (url !== undefined && !hasTemplate(url)) {
     let protocol: string | null = null;
@@ -721,7 +690,7 @@ function parseWebhook(r: Reader, map: YAMLMap, what: string, line: number): Webh
     if (protocol !== "http:" && protocol !== "https:")
       r.report(r.at(f.get("url")!), `${what} url must be an http:// or https:// URL, not ${quote(url)}`);
   }
-  const secretEnv = optionalText(r, f.get("secret_env"), `${what} secret_env`);
+  const secretEnv = r.optionalText(f.get("secret_env"), `${what} secret_env`);
   if (secretEnv !== null && !ENV_NAME.test(secretEnv))
     r.report(
       r.at(f.get("secret_env")!),
@@ -750,7 +719,7 @@ function parseWebhook(r: Reader, map: YAMLMap, what: string, line: number): Webh
       r.report(r.at(f.get("body")!), `${what} body is not valid JSON: ${(err as Error).message}`);
     }
   }
-  const record = optionalText(r, f.get("record"), `${what} record`);
+  const record = r.optionalText(f.get("record"), `${what} record`);
   if (r.issues.length !== before || url === undefined) return undefined;
   return { kind: "webhook", url, headers, secretEnv, body, record, line };
 }

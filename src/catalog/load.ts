@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
 import {
   type Catalog,
   type Goal,
@@ -15,7 +14,7 @@ import {
 } from "./catalog.js";
 import { parseMatch, parseValue } from "./parse-match.js";
 import { findUnreachable } from "./reach.js";
-import { CatalogError, type Field, Reader } from "./reader.js";
+import { type Field, type Reader, readMapping, readYamlFile } from "./reader.js";
 
 export { CatalogError, type CatalogIssue } from "./reader.js";
 
@@ -31,34 +30,16 @@ const ID_HINT = "use lower-case letters, digits and _, starting with a letter";
 
 /** Reads and validates a catalog file; throws CatalogError listing every problem with its line. */
 export function loadCatalog(path: string): Catalog {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === "ENOENT" ? "no such file" : e.message;
-    throw new CatalogError([{ file: path, line: 0, column: 0, message: `cannot read the catalog: ${why}` }]);
-  }
-  return parseCatalog(text, path);
+  return parseCatalog(readYamlFile(path, "the catalog"), path);
 }
 
 export function parseCatalog(text: string, file: string): Catalog {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const r = new Reader(file, lines, (alias) => alias.resolve(doc));
-  for (const error of doc.errors) r.report(error.pos[0], error.message);
-  if (r.issues.length) throw new CatalogError(r.issues);
-
-  const root = r.node(doc.contents);
-  if (!root || !isMap(root)) {
-    r.report(root ?? 0, "a catalog is a mapping with stages, goals and touchpoints");
-    throw new CatalogError(r.issues);
-  }
+  const { r, root } = readMapping(text, file, "a catalog is a mapping with stages, goals and touchpoints");
   const top = r.fields(root, TOP_KEYS, "the catalog");
   const catalog: Catalog = {
     file,
     currency: parseCurrency(r, top.get("currency")),
-    stages: parseStages(r, required(r, top, "stages", root, "the catalog")),
+    stages: parseStages(r, r.required(top, "stages", root, "the catalog")),
     goals: [],
     touchpoints: [],
   };
@@ -66,7 +47,7 @@ export function parseCatalog(text: string, file: string): Catalog {
   const goals = top.get("goals");
   if (goals) catalog.goals = parseGoals(r, goals, goalNodes);
   const goalLines = new Map([...goalNodes].map(([id, node]) => [id, r.position(node).line]));
-  const touchpoints = required(r, top, "touchpoints", root, "the catalog");
+  const touchpoints = r.required(top, "touchpoints", root, "the catalog");
   const matched = touchpoints ? parseTouchpoints(r, touchpoints, catalog, goalLines) : [];
 
   const surveys = top.get("surveys");
@@ -77,26 +58,12 @@ export function parseCatalog(text: string, file: string): Catalog {
     const node = u.kind === "goal" ? goalNodes.get(u.id) : matched.find((m) => m.tp.id === u.id)?.node;
     r.report(node ?? root, u.message);
   }
-  if (r.issues.length) {
-    r.issues.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new CatalogError(r.issues);
-  }
+  r.throwIfIssues();
   return catalog;
 }
 
-function required(r: Reader, fields: Map<string, Field>, name: string, at: Node, what: string) {
-  const field = fields.get(name);
-  if (!field) r.report(at, `${what} is missing "${name}"`);
-  return field;
-}
-
-function optionalText(r: Reader, field: Field | undefined, what: string): string | null {
-  if (!field || !r.node(field.value)) return null;
-  return r.text(field, what) ?? null;
-}
-
 function parseCurrency(r: Reader, field: Field | undefined): string | null {
-  const currency = optionalText(r, field, "currency");
+  const currency = r.optionalText(field, "currency");
   if (currency !== null && !/^[A-Z]{3}$/.test(currency)) {
     r.report(r.at(field!), `currency must be a 3-letter upper-case code such as EUR, not "${currency}"`);
   }
@@ -118,7 +85,7 @@ function parseStages(r: Reader, field: Field | undefined): Stage[] {
     let name: string | undefined;
     if (isMap(node)) {
       const f = r.fields(node, STAGE_KEYS, "a stage");
-      id = r.text(required(r, f, "id", node, "a stage"), "stage id");
+      id = r.text(r.required(f, "id", node, "a stage"), "stage id");
       name = r.text(f.get("name"), "stage name");
     } else {
       id = r.text({ key: node, value: node }, "a stage");
@@ -221,7 +188,7 @@ function parseTouchpoint(r: Reader, node: YAMLMap, catalog: Catalog): Touchpoint
   const f = r.fields(node, TOUCHPOINT_KEYS, "a touchpoint");
   const id = r.text(f.get("id"), "touchpoint id");
   const what = id ? `touchpoint "${id}"` : "a touchpoint";
-  for (const key of ["id", "name", "stage", "match"]) required(r, f, key, node, what);
+  for (const key of ["id", "name", "stage", "match"]) r.required(f, key, node, what);
   if (id !== undefined && !ID.test(id))
     r.report(r.at(f.get("id")!), `invalid touchpoint id "${id}": ${ID_HINT}`);
   const stage = r.text(f.get("stage"), `${what} stage`);
@@ -235,9 +202,9 @@ function parseTouchpoint(r: Reader, node: YAMLMap, catalog: Catalog): Touchpoint
     id: id ?? "",
     name: r.text(f.get("name"), `${what} name`) ?? "",
     stage: stage ?? "",
-    channel: optionalText(r, f.get("channel"), `${what} channel`),
-    description: optionalText(r, f.get("description"), `${what} description`),
-    owner: optionalText(r, f.get("owner"), `${what} owner`),
+    channel: r.optionalText(f.get("channel"), `${what} channel`),
+    description: r.optionalText(f.get("description"), `${what} description`),
+    owner: r.optionalText(f.get("owner"), `${what} owner`),
     match: (match && parseMatch(r, match.value, match.key)) ?? [],
     target: parseTargets(r, f.get("target"), what),
     line: r.position(node).line,
@@ -284,7 +251,7 @@ function parseSurveys(r: Reader, field: Field, catalog: Catalog): Survey[] {
     const f = r.fields(node, SURVEY_KEYS, "a survey");
     const id = r.text(f.get("id"), "survey id");
     const what = id ? `survey "${id}"` : "a survey";
-    for (const key of ["id", "metric", "question"]) required(r, f, key, node, what);
+    for (const key of ["id", "metric", "question"]) r.required(f, key, node, what);
     if (id !== undefined && !ID.test(id))
       r.report(r.at(f.get("id")!), `invalid survey id "${id}": ${ID_HINT}`);
     else if (id !== undefined && seen.has(id))
@@ -306,7 +273,7 @@ function parseSurveys(r: Reader, field: Field, catalog: Catalog): Survey[] {
       const text = r.text(q, `${what} question`);
       if (text) question.en = text;
     }
-    const touchpoint = optionalText(r, f.get("touchpoint"), `${what} touchpoint`);
+    const touchpoint = r.optionalText(f.get("touchpoint"), `${what} touchpoint`);
     if (touchpoint && !catalog.touchpoints.some((t) => t.id === touchpoint))
       r.report(r.at(f.get("touchpoint")!), `unknown touchpoint "${touchpoint}" in ${what}`);
     if (r.issues.length === before && id && metric && Object.keys(question).length)

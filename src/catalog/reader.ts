@@ -1,11 +1,13 @@
+import { readFileSync } from "node:fs";
 import {
   type Alias,
   isAlias,
   isMap,
   isScalar,
-  type LineCounter,
+  LineCounter,
   type Node,
   type ParsedNode,
+  parseDocument,
   type YAMLMap,
 } from "yaml";
 
@@ -33,6 +35,35 @@ export class CatalogError extends Error {
 export interface Field {
   key: Node;
   value: Node | null;
+}
+
+/** The text of a YAML file, or a CatalogError saying why it cannot be read (`what`: "the catalog"…). */
+export function readYamlFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === "ENOENT" ? "no such file" : e.message;
+    throw new CatalogError([{ file: path, line: 0, column: 0, message: `cannot read ${what}: ${why}` }]);
+  }
+}
+
+/**
+ * Parses YAML text whose top level must be a mapping: its Reader and root, or a CatalogError with the
+ * syntax errors (or `notAMapping` when the top level is something else).
+ */
+export function readMapping(text: string, file: string, notAMapping: string): { r: Reader; root: YAMLMap } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const r = new Reader(file, lines, (alias) => alias.resolve(doc));
+  for (const error of doc.errors) r.report(error.pos[0], error.message);
+  r.throwIfIssues();
+  const root = r.node(doc.contents);
+  if (!root || !isMap(root)) {
+    r.report(root ?? 0, notAMapping);
+    r.throwIfIssues();
+  }
+  return { r, root: root as YAMLMap };
 }
 
 /** Walks the YAML tree, collecting issues with their positions instead of stopping at the first. */
@@ -92,6 +123,26 @@ export class Reader {
       }
     }
     return out;
+  }
+
+  /** Every issue found so far, in file order, as one CatalogError; nothing when there is none. */
+  throwIfIssues(): void {
+    if (this.issues.length === 0) return;
+    this.issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new CatalogError(this.issues);
+  }
+
+  /** A field that must be present; reports it missing from `what` (found at `at`) otherwise. */
+  required(fields: Map<string, Field>, name: string, at: Node, what: string): Field | undefined {
+    const field = fields.get(name);
+    if (!field) this.report(at, `${what} is missing "${name}"`);
+    return field;
+  }
+
+  /** An optional scalar as text; null when absent or empty. */
+  optionalText(field: Field | undefined, what: string): string | null {
+    if (!field || !this.node(field.value)) return null;
+    return this.text(field, what) ?? null;
   }
 
   /** Where to report a problem with a field's value: the value, or the key when the value is empty. */
