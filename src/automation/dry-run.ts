@@ -60,7 +60,7 @@ export async function dryRun(
       notes.set(rule.id, "P(alive) as stored by the last CLV report; triggered now");
       occurrences = scheduledTriggerQuery(b, rule, catalog, options, now);
     } else if (SCHEDULED_TRIGGERS.has(rule.trigger.kind)) {
-      occurrences = scheduledTriggerQuery(b, rule, catalog, options, now);
+      occurrences = scheduledTriggerQuery(b, rule, catalog, options, now, true);
     } else {
       occurrences = eventTriggerQuery(b, rule, catalog, { kind: "happened", ...options });
     }

@@ -100,7 +100,8 @@ export function eventTriggerQuery(b: SqlBuilder, rule: Rule, catalog: Catalog, r
 /**
  * The occurrences of a scheduled trigger. Inactivity: a customer whose last event (not one automation
  * wrote) is followed by `afterMs` of nothing triggers at that moment, keyed by that last event, so each
- * lapse fires once. Live, the moment must fall in (now − fresh, now]; in a dry run, in [from, to).
+ * lapse fires once; with `goal`, only when they had reached it by then. Live, only the current lapse can
+ * fire (one pass grouping by customer); for a dry run (`history`), every lapse of the range.
  * P(alive): customers whose stored P(alive) is under the threshold, keyed by their last goal event (once per
  * last purchase); the stored scores are today's, so a dry run can only say who would trigger now.
  */
@@ -110,24 +111,35 @@ export function scheduledTriggerQuery(
   catalog: Catalog,
   range: { from: number; to: number },
   now: number,
+  history = false,
 ): string {
   const trigger = rule.trigger;
   const compiled = compileCatalog(catalog);
   if (trigger.kind === "inactive") {
-    const goalFilter = trigger.goal
-      ? `AND customer_id IN (SELECT customer_id FROM customer_events WHERE ${compiled.goal(b)} = ${b.param(trigger.goal)})`
-      : "";
+    const reached = trigger.goal ? `${compiled.goal(b)} = ${b.param(trigger.goal)}` : "TRUE";
     const after = b.param(trigger.afterMs);
+    const activity = `NOT is_bot AND source <> ${b.param(AUTOMATION_SOURCE)}`;
+    const inRange = `ms + ${after} >= ${b.param(range.from)} AND ms + ${after} < ${b.param(range.to)}`;
+    if (!history) {
+      return `WITH inactive_last AS (
+                SELECT customer_id, epoch_ms(max(ts)) AS ms, bool_or(${reached}) AS reached,
+                       arg_max({message_id: message_id, user_id: user_id, anonymous_id: anonymous_id, type: type,
+                                event: event, event_ms: CAST(epoch_ms(ts) AS DOUBLE), properties: properties::VARCHAR,
+                                revenue: revenue, currency: currency}, ts) AS last
+                FROM customer_events WHERE ${activity} GROUP BY customer_id)
+              SELECT last.message_id, customer_id, last.user_id, last.anonymous_id, last.type, last.event,
+                     last.event_ms, last.properties, last.revenue, last.currency, CAST(ms + ${after} AS DOUBLE) AS trigger_ms
+              FROM inactive_last WHERE reached AND ${inRange}`;
+    }
     return `WITH inactive_activity AS (
               SELECT ${OCCURRENCE_COLUMNS}, epoch_ms(ts) AS ms,
-                     lead(epoch_ms(ts)) OVER (PARTITION BY customer_id ORDER BY ts, message_id) AS next_ms
-              FROM customer_events
-              WHERE NOT is_bot AND source <> ${b.param(AUTOMATION_SOURCE)} ${goalFilter})
+                     lead(epoch_ms(ts)) OVER (PARTITION BY customer_id ORDER BY ts, message_id) AS next_ms,
+                     bool_or(${reached}) OVER (PARTITION BY customer_id ORDER BY ts, message_id) AS reached
+              FROM customer_events WHERE ${activity})
             SELECT message_id, customer_id, user_id, anonymous_id, type, event, event_ms, properties, revenue, currency,
                    CAST(ms + ${after} AS DOUBLE) AS trigger_ms
             FROM inactive_activity
-            WHERE (next_ms IS NULL OR next_ms - ms > ${after})
-              AND ms + ${after} >= ${b.param(range.from)} AND ms + ${after} < ${b.param(range.to)}`;
+            WHERE reached AND (next_ms IS NULL OR next_ms - ms > ${after}) AND ${inRange}`;
   }
   if (trigger.kind === "p_alive") {
     return `WITH p_alive_last_goal AS (
