@@ -131,15 +131,21 @@ export function scheduledTriggerQuery(
                      last.event_ms, last.properties, last.revenue, last.currency, CAST(ms + ${after} AS DOUBLE) AS trigger_ms
               FROM inactive_last WHERE reached AND ${inRange}`;
     }
-    return `WITH inactive_activity AS (
+    // Only events from `after` before the range can start a lapse that ends in it; whether the goal was
+    // reached by then needs the whole history, but only each customer's first goal.
+    const since = b.param(range.from - trigger.afterMs);
+    const goals = trigger.goal
+      ? `inactive_goal AS (SELECT customer_id, min(epoch_ms(ts)) AS first_ms FROM customer_events
+                           WHERE ${activity} AND ${reached} GROUP BY customer_id),`
+      : "";
+    return `WITH ${goals} inactive_activity AS (
               SELECT ${OCCURRENCE_COLUMNS}, epoch_ms(ts) AS ms,
-                     lead(epoch_ms(ts)) OVER (PARTITION BY customer_id ORDER BY ts, message_id) AS next_ms,
-                     bool_or(${reached}) OVER (PARTITION BY customer_id ORDER BY ts, message_id) AS reached
-              FROM customer_events WHERE ${activity})
+                     lead(epoch_ms(ts)) OVER (PARTITION BY customer_id ORDER BY ts, message_id) AS next_ms
+              FROM customer_events WHERE ${activity} AND epoch_ms(ts) >= ${since})
             SELECT message_id, customer_id, user_id, anonymous_id, type, event, event_ms, properties, revenue, currency,
                    CAST(ms + ${after} AS DOUBLE) AS trigger_ms
-            FROM inactive_activity
-            WHERE reached AND (next_ms IS NULL OR next_ms - ms > ${after}) AND ${inRange}`;
+            FROM inactive_activity ${trigger.goal ? "JOIN inactive_goal USING (customer_id)" : ""}
+            WHERE ${trigger.goal ? "first_ms <= ms AND" : ""} (next_ms IS NULL OR next_ms - ms > ${after}) AND ${inRange}`;
   }
   if (trigger.kind === "p_alive") {
     return `WITH p_alive_last_goal AS (
