@@ -1,6 +1,8 @@
 import type { CompiledCatalog } from "../catalog/compile.js";
 import type { SqlBuilder } from "../warehouse/sql-builder.js";
+import { identitySql } from "./cache/event-cache.js";
 import { type Scope, scopeConditions } from "./scope.js";
+import { segmentConditions } from "./segment.js";
 
 /**
  * Sequence queries pack each touch into one BIGINT, `epoch_ms * CODE_SPACE + code`, so that sorting a
@@ -37,32 +39,73 @@ export function codedEvents(
 }
 
 /**
- * SQL (a list expression over a `seq` row with `touches`, `goals` and `goal_values`): for each of the
- * customer's conversions, the packed touches after the previous conversion and at most `lookback` ms
- * before it — the conversion's journey. Touches at the conversion's own millisecond count towards it.
+ * The same rows as `codedEvents`, read from the classification cache (see cache/event-cache.ts) instead of
+ * classifying every event: `customer_id` is then an integer standing for the customer, resolved through
+ * the identity map now. `extraColumns` may read the cache's `e.channel` (channel code), `e.is_response`
+ * and `e.currency` (goal events only).
  */
-function journeysOfConversions(lookback: string): string {
-  const at = msOf("x");
-  return `list_transform(range(1, len(goals) + 1), k -> list_filter(coalesce(touches, []),
-            x -> ${at} <= goals[k] AND ${at} > coalesce(goals[k - 1], -1) AND goals[k] - ${at} <= ${lookback}))`;
+export function cachedEvents(b: SqlBuilder, scope: Scope, extraColumns: string[] = []): string {
+  return `SELECT m.cust AS customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, e.code, e.is_goal, e.goal_value
+                 ${extraColumns.map((c) => `, ${c}`).join("")}
+          FROM cache_events e JOIN (${cachedCustomers(b, scope)}) m USING (ident)
+          ${scopeTimeWhere(b, "e.ts", scope)}`;
+}
+
+/** SQL (a subquery): the cached identity pairs (`ident`) of the scope's customers, with their `cust`. */
+export function cachedCustomers(b: SqlBuilder, scope: Scope): string {
+  return identitySql(scope.segment ? segmentConditions(b, scope.segment, scope.to) : []);
+}
+
+/** SQL: a WHERE clause keeping the times `ts` inside the scope's dates (empty when it has none). */
+export function scopeTimeWhere(b: SqlBuilder, ts: string, scope: Scope): string {
+  const where: string[] = [];
+  if (scope.from !== null) where.push(`${ts} >= ${b.dialect.fromEpochMs(b.param(scope.from))}`);
+  if (scope.to !== null) where.push(`${ts} < ${b.dialect.fromEpochMs(b.param(scope.to))}`);
+  return where.length ? `WHERE ${where.join(" AND ")}` : "";
+}
+
+/** The code that marks a goal in a `sequence` list: above every touch code, so it sorts after touches. */
+export const GOAL_CODE = CODE_SPACE - 1;
+
+/**
+ * SQL select list (aggregates over `ev` grouped by customer): `l`, the customer's touches and goals as one
+ * sorted list of packed keys (`touchCode` for a touch — it must stay below GOAL_CODE —, GOAL_CODE for a
+ * goal; at one millisecond touches sort before the goal), `gms` and `gv`, their goals' times and values in
+ * the same (unsorted) order, `n_goals` and `n_touches`. Sorting one plain integer list and no ordered
+ * aggregate: the ordered `list(… ORDER BY ms)` cost more than every other part of the query.
+ */
+export function sequenceAggregates(isTouch: string, touchCode: string): string {
+  const S = CODE_SPACE;
+  return `list_sort(list(ms * ${S} + CASE WHEN is_goal THEN ${GOAL_CODE} ELSE ${touchCode} END)
+                    FILTER (WHERE is_goal OR (${isTouch}))) AS l,
+          list(ms) FILTER (WHERE is_goal) AS gms,
+          list(coalesce(goal_value, 0)) FILTER (WHERE is_goal) AS gv,
+          count(*) FILTER (WHERE is_goal) AS n_goals,
+          count(*) FILTER (WHERE NOT is_goal AND (${isTouch})) AS n_touches`;
 }
 
 /**
- * CTE `conversions`: one row per conversion of the `seq` CTE, with its journey (`path`, packed touches),
- * time (`goal`), `value` and a row `id`.
+ * CTE `conversions` over a `seq` CTE with the columns of `sequenceAggregates`: one row per conversion, with
+ * its journey (`path`, packed touches: the customer's touches after their previous conversion and at most
+ * `lookback` ms before it; touches at the conversion's own millisecond count towards it), its time
+ * (`goal`) and `value`. The journey of the k-th goal is the slice of `l` between the (k−1)-th
+ * and the k-th goal marker; values pair with goals in time order.
  */
 export function conversionsCte(lookback: string): string {
+  const S = CODE_SPACE;
   return `conversions AS MATERIALIZED (
-      SELECT row_number() OVER () AS id, * FROM (
-        SELECT unnest(${journeysOfConversions(lookback)}) AS path, unnest(goals) AS goal,
-               unnest(goal_values) AS value
-        FROM seq WHERE goals IS NOT NULL))`;
+      SELECT list_filter(l[coalesce(gp[k - 1], 0) + 1 : gp[k] - 1],
+                         x -> ${msOf("l[gp[k]]")} - ${msOf("x")} <= ${lookback}) AS path,
+             ${msOf("l[gp[k]]")} AS goal, value
+      FROM (SELECT l, gp, unnest(range(1, n_goals + 1)) AS k, unnest(list_select(gv, list_grade_up(gms))) AS value
+            FROM (SELECT l, n_goals, gv, gms, list_filter(range(1, len(l) + 1), i -> l[i] % ${S} = ${GOAL_CODE}) AS gp
+                  FROM seq WHERE n_goals > 0)))`;
 }
 
 /**
  * The path summary the attribution models read, over the CTEs `seq` and `conversions`: rows of kind
- * `path` (distinct key paths with conversions, value and null journeys) and one row of kind
- * `unattributed` (conversions without a touch in their window). A null journey is a customer with
+ * `path`, distinct key paths with conversions, value and null journeys; the row with an empty path holds
+ * the conversions without a touch in their window (unattributed). A null journey is a customer with
  * touches and no conversion in scope: their touches in the lookback window before the last one.
  * `collapse` merges consecutive repeats of a key (all a first-order Markov chain sees).
  */
@@ -72,12 +115,9 @@ export function pathSummarySelect(lookback: string, keyOf: (x: string) => string
   return `SELECT 'path' AS kind, ${path} AS path, sum(conversions) AS conversions, sum(value) AS value,
                  sum(nulls) AS nulls
           FROM (SELECT ${keys} AS k, conversions, value, nulls FROM (
-                  SELECT path, 1 AS conversions, value, 0 AS nulls FROM conversions WHERE len(path) > 0
+                  SELECT path, 1 AS conversions, value, 0 AS nulls FROM conversions
                   UNION ALL
-                  SELECT list_filter(touches, x -> ${msOf("touches[-1]")} - ${msOf("x")} <= ${lookback}), 0, 0, 1
-                  FROM seq WHERE goals IS NULL AND touches IS NOT NULL))
-          GROUP BY 2
-          UNION ALL BY NAME
-          SELECT 'unattributed' AS kind, count(*) AS conversions, coalesce(sum(value), 0) AS value
-          FROM conversions WHERE len(path) = 0`;
+                  SELECT list_filter(l, x -> ${msOf("l[-1]")} - ${msOf("x")} <= ${lookback}), 0, 0, 1
+                  FROM seq WHERE n_goals = 0 AND n_touches > 0))
+          GROUP BY 2`;
 }

@@ -1,4 +1,5 @@
 import { hashSecret } from "../access/secrets.js";
+import { forgetCustomerInCache } from "../analysis/cache/event-cache.js";
 import { customerProfile, idsOf } from "../analysis/customer/customer.js";
 import type { CustomerProfile } from "../analysis/customer/report.js";
 import type { Catalog } from "../catalog/catalog.js";
@@ -97,6 +98,8 @@ export async function eraseCustomer(
       "DELETE FROM events WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id)",
       [ids],
     );
+    // The analyses' classification cache holds a reduced copy of the events: it goes with them.
+    await forgetCustomerInCache(tx, ids);
     const identityLinks = await tx.run(
       "DELETE FROM identity_links WHERE list_contains($1, from_id) OR list_contains($1, to_id)",
       [ids],

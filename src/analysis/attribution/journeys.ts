@@ -2,8 +2,17 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
+import { eventCache } from "../cache/event-cache.js";
 import type { Scope } from "../scope.js";
-import { CODE_SPACE, codedEvents, codeOf, conversionsCte, msOf, pathSummarySelect } from "../sequences.js";
+import {
+  cachedEvents,
+  codedEvents,
+  codeOf,
+  conversionsCte,
+  msOf,
+  pathSummarySelect,
+  sequenceAggregates,
+} from "../sequences.js";
 import type { PathSummaryRow } from "./paths.js";
 
 export type CreditKey = "channel" | "touchpoint";
@@ -14,6 +23,8 @@ export interface JourneyOptions extends Scope {
   lookbackMs: number;
   /** When set, time-decay credit is computed in the warehouse with this half-life. */
   halfLifeMs?: number | null;
+  /** Read the classification cache (the default; see cache/event-cache.ts) or classify every event. */
+  cache?: boolean;
 }
 
 export interface Credit {
@@ -34,7 +45,7 @@ export interface WarehouseJourneys {
 }
 
 type Row = {
-  kind: "path" | "decay" | "unattributed";
+  kind: "path" | "decay";
   path: number[] | null;
   key: number | null;
   conversions: number;
@@ -55,36 +66,42 @@ export async function warehouseJourneys(
 ): Promise<WarehouseJourneys> {
   const compiled = compileCatalog(catalog);
   const b = new SqlBuilder(wh.dialect);
+  const cache = options.cache === false ? null : await eventCache(wh, catalog);
   let names: readonly string[];
   let keyExpr: string;
   if (options.by === "touchpoint") {
     names = compiled.touchpointIds;
-    keyExpr = "code";
+    keyExpr = cache ? "e.code" : "code";
+  } else if (cache) {
+    names = cache.channels;
+    keyExpr = "e.channel";
   } else {
     // Channels are a short, open list: code them by their position among the stored ones.
     names = (await wh.query<{ channel: string }>("SELECT DISTINCT channel FROM events ORDER BY channel")).map(
       (r) => r.channel,
     );
-    keyExpr = `list_position(${b.param([...names])}, channel)`;
+    keyExpr = `list_position(${names.length ? b.param([...names]) : "[]"}::VARCHAR[], channel)`;
   }
-  const S = CODE_SPACE;
   const lookback = b.param(options.lookbackMs);
   const decay =
     options.halfLifeMs != null
       ? `UNION ALL BY NAME
     SELECT 'decay' AS kind, key, sum(w) AS conversions, sum(w * value) AS value FROM (
-      SELECT key, weight / sum(weight) OVER (PARTITION BY id) AS w, value FROM (
-        SELECT id, value, unnest(list_transform(path, x -> ${codeOf("x")}::INTEGER)) AS key,
-               unnest(list_transform(path, x -> pow(2, -(goal - ${msOf("x")}) / ${b.param(options.halfLifeMs)}))) AS weight
-        FROM conversions WHERE len(path) > 0))
+      SELECT value, unnest(list_transform(path, x -> ${codeOf("x")}::INTEGER)) AS key,
+             unnest(list_transform(weights, x -> x / total)) AS w FROM (
+        SELECT value, path, weights, list_sum(weights) AS total FROM (
+          SELECT value, path,
+                 list_transform(path, x -> pow(2, -(goal - ${msOf("x")}) / ${b.param(options.halfLifeMs)})) AS weights
+          FROM conversions)))
     GROUP BY key`
       : "";
+  const events = cache
+    ? cachedEvents(b, options, [`${keyExpr} AS key`])
+    : codedEvents(b, compiled, options, [`${keyExpr} AS key`]);
   const sql = `
-    WITH ev AS (${codedEvents(b, compiled, options, [`${keyExpr} AS key`])}),
+    WITH ev AS (${events}),
     seq AS MATERIALIZED (
-      SELECT list_sort(list(ms * ${S} + key) FILTER (WHERE code IS NOT NULL AND key IS NOT NULL)) AS touches,
-             list_sort(list(ms) FILTER (WHERE is_goal)) AS goals,
-             list(coalesce(goal_value, 0) ORDER BY ms) FILTER (WHERE is_goal) AS goal_values
+      SELECT ${sequenceAggregates("code IS NOT NULL AND key IS NOT NULL", "key")}
       FROM ev GROUP BY customer_id
     ),
     ${conversionsCte(lookback)}
@@ -101,12 +118,12 @@ export async function warehouseJourneys(
     timeDecay: options.halfLifeMs != null ? [] : null,
   };
   for (const r of rows) {
-    if (r.kind === "path") {
+    if (r.kind === "path" && r.path!.length === 0) {
+      result.unattributed = { conversions: r.conversions, value: r.value };
+    } else if (r.kind === "path") {
       paths.push({ path: r.path!.map(nameOf), conversions: r.conversions, value: r.value, nulls: r.nulls });
       result.conversions += r.conversions;
       result.value += r.value;
-    } else if (r.kind === "unattributed") {
-      result.unattributed = { conversions: r.conversions, value: r.value };
     } else {
       result.timeDecay!.push({ key: nameOf(r.key!), conversions: r.conversions, value: r.value });
     }

@@ -3,19 +3,33 @@ import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import { markov } from "../attribution/markov.js";
+import { eventCache } from "../cache/event-cache.js";
 import type { Scope } from "../scope.js";
-import { CODE_SPACE, codedEvents, codeOf, conversionsCte, msOf, pathSummarySelect } from "../sequences.js";
+import {
+  cachedCustomers,
+  cachedEvents,
+  codedEvents,
+  codeOf,
+  conversionsCte,
+  GOAL_CODE,
+  msOf,
+  pathSummarySelect,
+  scopeTimeWhere,
+  sequenceAggregates,
+} from "../sequences.js";
 import type { JourneyMapReport, TouchpointStats } from "./report.js";
 
 export interface JourneyMapOptions extends Scope {
   /** Touchpoints this long before a conversion (and after the previous one) share its credit. */
   lookbackMs?: number;
+  /** Read the classification cache (the default; see cache/event-cache.ts) or classify every event. */
+  cache?: boolean;
 }
 
 const DAY = 86_400_000;
 
 type PathRow = {
-  kind: "path" | "unattributed";
+  kind: "path";
   path: number[] | null;
   conversions: number;
   value: number;
@@ -62,30 +76,44 @@ export async function journeyMap(
   const isResponse = "event = 'Survey Responded'";
   const responseField = (field: string) =>
     `CASE WHEN ${isResponse} THEN ${b.dialect.jsonText("properties", field)} END`;
-  // A touch is packed as ms·S + code·2 + (1 if it is a survey response): sorting a plain integer list
-  // orders the customer's touches by time, and the low bit keeps answers out of "the touchpoint before".
-  const S = CODE_SPACE;
+  // A touch is packed as ms·CODE_SPACE + code·2 + (1 if it is a survey response): sorting a plain integer
+  // list orders the customer's touches by time, and the low bit keeps answers out of "the touchpoint before".
   const touch = (x: string) => `(${codeOf(x)} // 2)`;
   const at = msOf;
   // by_code sorts the same touches code-major (code·2^42 + ms): each code's first touch is where it changes.
   const C = 2 ** 42;
   const lookback = b.param(lookbackMs);
+  const cache = options.cache === false ? null : await eventCache(wh, catalog);
+  // Survey answers: from the cache's own table, or from the events themselves.
+  const answerRows = cache
+    ? `SELECT m.cust AS customer_id, ${b.dialect.toEpochMs("a.ts")} AS ms, a.rated, a.metric, a.score
+       FROM cache_answers a JOIN (${cachedCustomers(b, options)}) m USING (ident)
+       ${scopeTimeWhere(b, "a.ts", options)}`
+    : "SELECT customer_id, ms, rated, metric, score FROM ev WHERE is_response";
+  const events = cache
+    ? cachedEvents(b, options, ["e.is_response", "e.currency"])
+    : codedEvents(b, compiled, options, [
+        `${isResponse} AS is_response`,
+        `${responseField("touchpoint")} AS rated`,
+        `${responseField("metric")} AS metric`,
+        `TRY_CAST(${responseField("score")} AS DOUBLE) AS score`,
+        "currency",
+      ]);
   const sql = `
-    WITH ev AS (${codedEvents(b, compiled, options, [
-      `${isResponse} AS is_response`,
-      `${responseField("touchpoint")} AS rated`,
-      `${responseField("metric")} AS metric`,
-      `TRY_CAST(${responseField("score")} AS DOUBLE) AS score`,
-      "currency",
-    ])}),
-    seq AS MATERIALIZED (
-      SELECT customer_id,
-             list_sort(list(ms * ${S} + code * 2 + is_response::INTEGER) FILTER (WHERE code IS NOT NULL)) AS touches,
+    WITH ev AS (${events}),
+    seq0 AS MATERIALIZED (
+      SELECT customer_id, ${sequenceAggregates("code IS NOT NULL", "code * 2 + is_response::INTEGER")},
              list_sort(list(code * ${C} + ms) FILTER (WHERE code IS NOT NULL)) AS by_code,
-             list_sort(list(ms) FILTER (WHERE is_goal)) AS goals,
-             list(coalesce(goal_value, 0) ORDER BY ms) FILTER (WHERE is_goal) AS goal_values,
              any_value(currency) FILTER (WHERE is_goal) AS currency
       FROM ev GROUP BY customer_id
+    ),
+    seq AS MATERIALIZED (
+      SELECT customer_id, l, gms, gv, n_goals, n_touches, by_code, currency,
+             CASE WHEN n_touches > 0 THEN CASE WHEN n_goals = 0 THEN l
+                                               ELSE list_filter(l, x -> ${codeOf("x")} <> ${GOAL_CODE}) END END AS touches,
+             CASE WHEN n_goals > 0 THEN list_sort(gms) END AS goals,
+             CASE WHEN n_goals > 0 THEN list_select(gv, list_grade_up(gms)) END AS goal_values
+      FROM seq0
     ),
     firsts AS (
       SELECT by_code, goals,
@@ -125,8 +153,8 @@ export async function journeyMap(
       SELECT coalesce(${codeCase("a.rated")},
                       ${touch(`list_filter(s.touches, x -> ${at("x")} < a.ms AND x % 2 = 0)[-1]`)}) AS code,
              a.metric, a.score
-      FROM ev a JOIN seq s USING (customer_id)
-      WHERE a.is_response AND (
+      FROM (${answerRows}) a JOIN seq s USING (customer_id)
+      WHERE (
         (a.metric = 'csat' AND a.score BETWEEN 1 AND 5) OR (a.metric = 'nps' AND a.score BETWEEN 0 AND 10)
         OR (a.metric = 'ces' AND a.score BETWEEN 1 AND 7))
     ),
@@ -159,8 +187,9 @@ export async function journeyMap(
 
   const result = await wh.query<TouchpointRow | PathRow>(sql, b.params);
   const rows = result.filter((r): r is TouchpointRow => r.kind === "touchpoint");
-  const paths = result.filter((r): r is PathRow => r.kind === "path");
-  const unattributed = result.find((r): r is PathRow => r.kind === "unattributed");
+  const allPaths = result.filter((r): r is PathRow => r.kind === "path");
+  const paths = allPaths.filter((r) => r.path!.length > 0);
+  const unattributed = allPaths.find((r) => r.path!.length === 0);
   // Data-driven credit: first-order Markov removal effects over the touchpoint journeys.
   const credit = new Map(
     paths.length
