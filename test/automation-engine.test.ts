@@ -477,3 +477,48 @@ test("P(alive) under a threshold triggers once per last purchase, from the score
   assert.equal(calls.length, 2);
   assert.equal((await jobsOf("at_risk")).length, 2);
 });
+
+test("customers who unsubscribed (an Unsubscribed event, or the trait) get no email from any rule", async () => {
+  const playbook = rules(`
+  - id: promo
+    trigger: { event: Promo Viewed }
+    actions:
+      - email: { template: promo, subject: s, text: t }
+      - webhook: { url: "https://hooks.example.com/promo" }
+`);
+  const { calls, deliverers } = recording();
+  const engine = engineFor(playbook, deliverers);
+  await engine.tick();
+  clock = Date.now();
+  await send([
+    track("uma", "Unsubscribed", clock - 10 * MIN),
+    identify("vic", { unsubscribed: true }, clock - 10 * MIN),
+    track("uma", "Promo Viewed", clock - MIN),
+    track("vic", "Promo Viewed", clock - MIN),
+    track("wes", "Promo Viewed", clock - MIN),
+  ]);
+  await engine.tick();
+  assert.deepEqual(calls.map((c) => `${c.kind}:${c.customer}`).sort(), [
+    "email:wes",
+    "webhook:uma",
+    "webhook:vic",
+    "webhook:wes",
+  ]);
+  const suppressed = (await jobsOf("promo")).filter((j) => j.status === "suppressed");
+  assert.deepEqual(suppressed.map((j) => [j.customerId, j.reason]).sort(), [
+    ["uma", "unsubscribed from email"],
+    ["vic", "unsubscribed from email"],
+  ]);
+  // A dry run of an email-only rule knows the Unsubscribed event too.
+  const emailOnly = rules(`
+  - id: promo_mail
+    trigger: { event: Promo Viewed }
+    actions: [ { email: { template: promo, subject: s, text: t } } ]
+`);
+  const dry = await dryRun(wh, emailOnly, catalog, { from: clock - HOUR, to: clock, limit: 10 }, clock);
+  assert.deepEqual(dry.occurrences.map((o) => [o.customerId, o.outcome]).sort(), [
+    ["uma", "suppressed"],
+    ["vic", "would_send"],
+    ["wes", "would_send"],
+  ]);
+});

@@ -72,15 +72,24 @@ export async function dryRun(
     };
     const unless = rule.unless ? segmentCondition(b, rule.unless.segment, window) : "FALSE";
     const only = rule.only ? segmentCondition(b, rule.only.segment, window) : "TRUE";
+    // A rule that only emails does nothing for a customer unsubscribed by then (see engine.ts).
+    const emailOnly = rule.actions.every((a) => a.kind === "email");
+    const unsubscribed = emailOnly
+      ? `customer_id IN (SELECT customer_id FROM customer_events WHERE event = 'Unsubscribed'
+                         AND ts < epoch_ms(CAST(${window.until} AS BIGINT)))`
+      : "FALSE";
     const rows = await wh.query<{
       message_id: string;
       customer_id: string;
       trigger_ms: number;
       unless_hit: boolean | null;
       only_hit: boolean | null;
+      unsubscribed: boolean | null;
     }>(
       `WITH dry_run AS MATERIALIZED (${occurrences})
-       SELECT message_id, customer_id, trigger_ms, ${unless} AS unless_hit, ${only} AS only_hit FROM dry_run`,
+       SELECT message_id, customer_id, trigger_ms, ${unless} AS unless_hit, ${only} AS only_hit,
+              ${unsubscribed} AS unsubscribed
+       FROM dry_run`,
       b.params,
     );
     if (!rule.enabled) notes.set(rule.id, "disabled: shown as if it were enabled");
@@ -99,6 +108,9 @@ export async function dryRun(
         reason = `only: ${rule.only!.text} did not hold`;
       } else if (holdoutDraw(rule.id, r.customer_id) < rule.holdout) {
         outcome = "held_out";
+      } else if (r.unsubscribed) {
+        outcome = "suppressed";
+        reason = "unsubscribed from email";
       }
       planned.push({ rule, ...r, due_ms: due, outcome, reason });
     }

@@ -194,6 +194,11 @@ export class AutomationEngine {
     const rules = new Map(playbook.rules.map((r) => [r.id, r]));
     const blocked = await this.conditionsBlocking(jobs, rules);
     const traits = await customerTraits(this.wh, [...new Set(jobs.map((j) => j.customer_id))]);
+    const unsubscribed = await unsubscribedFromEmail(
+      this.wh,
+      jobs.filter((j) => j.action_kind === "email").map((j) => j.customer_id),
+      traits,
+    );
     for (const job of jobs) {
       if (this.stopped) return;
       const rule = rules.get(job.rule_id);
@@ -244,6 +249,12 @@ export class AutomationEngine {
           now,
         );
         summary.deferred++;
+        continue;
+      }
+      if (action.kind === "email" && unsubscribed.has(job.customer_id)) {
+        const reason = "unsubscribed from email";
+        await updateJob(this.wh, job.id, { status: "suppressed", reason, finished: true }, now);
+        summary.suppressed++;
         continue;
       }
       if (job.attempts === 0) {
@@ -483,6 +494,27 @@ export async function customerTraits(
     }
     out.set(r.customer_id, merged);
   }
+  return out;
+}
+
+/**
+ * Of these customers, the ones who opted out of email: an `Unsubscribed` event (the Segment email spec's)
+ * or the trait `unsubscribed: true`. No rule sends them email, whatever its conditions say.
+ */
+async function unsubscribedFromEmail(
+  wh: Warehouse,
+  customerIds: readonly string[],
+  traits: Map<string, Record<string, unknown>>,
+): Promise<Set<string>> {
+  const ids = [...new Set(customerIds)];
+  const out = new Set(ids.filter((id) => traits.get(id)?.unsubscribed === true));
+  if (ids.length === 0) return out;
+  const rows = await wh.query<{ customer_id: string }>(
+    `SELECT DISTINCT customer_id FROM customer_events
+     WHERE event = 'Unsubscribed' AND customer_id IN (SELECT unnest($1))`,
+    [ids],
+  );
+  for (const r of rows) out.add(r.customer_id);
   return out;
 }
 
