@@ -1,16 +1,19 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Fastify from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { AttributionReport } from "../../src/analysis/attribution/report.js";
 import type { ClvReport } from "../../src/analysis/clv/report.js";
+import type { CustomerProfile } from "../../src/analysis/customer/report.js";
 import type { FeedbackReport } from "../../src/analysis/feedback/report.js";
 import type { FunnelReport } from "../../src/analysis/funnel/report.js";
 import type { GapsReport } from "../../src/analysis/gaps/report.js";
 import type { JourneyMapReport } from "../../src/analysis/journey-map/report.js";
 import type { PathsReport } from "../../src/analysis/paths/report.js";
+import type { RetentionReport } from "../../src/analysis/retention/report.js";
 import {
   type AutomationReport,
   type DryRunReport,
@@ -21,6 +24,7 @@ import { loadDefaultCatalog } from "../../src/catalog/default.js";
 import { dashboard } from "../../src/server/dashboard.js";
 import {
   basicAuth,
+  cli,
   createApiToken,
   type RunningServer,
   simulatedWarehouse,
@@ -32,11 +36,17 @@ import { launchBrowser, noBrowser } from "./support.js";
 /** Screenshots of every page for review; the folder ignores itself in git. */
 const SCREENSHOTS = fileURLToPath(new URL("../../../test/screenshots/", import.meta.url));
 
+/** axe-core's browser build, injected into the pages it checks. */
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
 let tmp: ReturnType<typeof tempDir>;
 let server: RunningServer;
 let browser: Browser;
 let token: string;
 let adminToken: string;
+
+/** A dashboard user, added with the CLI like any other (`touchpoint users add`). */
+const USER = { name: "dash-reader", password: "correct horse battery staple" };
 
 before(async () => {
   tmp = tempDir();
@@ -45,6 +55,10 @@ before(async () => {
   await wh.close();
   token = await createApiToken(db, "read");
   adminToken = await createApiToken(db, "admin");
+  const added = await cli(["users", "add", USER.name, "--role", "read", "--db", db], {
+    TOUCHPOINT_PASSWORD: USER.password,
+  });
+  assert.equal(added.code, 0, added.stderr);
   // The tests sign in a dozen times in a minute: more than the default limit per client address.
   server = await startServer(db, { TOUCHPOINT_RATE_LIMIT_SIGN_IN: "0" });
   if (!noBrowser) {
@@ -91,8 +105,9 @@ const dateTime = (ms: number) =>
 async function signedIn(
   viewport = { width: 1280, height: 900 },
   as = token,
+  bypassCSP = false,
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, locale: "en-US" });
+  const context = await browser.newContext({ viewport, locale: "en-US", bypassCSP });
   const page = await context.newPage();
   await page.goto(server.url);
   await page.getByLabel("Token", { exact: true }).fill(as);
@@ -169,6 +184,66 @@ test("a wrong token is rejected with a message; the right one signs in", { skip:
   await page.getByRole("button", { name: "Sign in" }).click();
   // The link asked for the gaps: that is where signing in lands.
   await page.getByRole("heading", { level: 1, name: "Gaps" }).waitFor();
+  await context.close();
+});
+
+test("a user signs in with a password, sees the numbers and signs out; a wrong password is refused with the server's message", {
+  skip: noBrowser,
+}, async () => {
+  // What the server answers a wrong password, asked directly.
+  const refused = await fetch(`${server.url}/api/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user: USER.name, password: "not the password at all" }),
+  });
+  assert.equal(refused.status, 401);
+  const { message } = (await refused.json()) as { message: string };
+  const report = await api<JourneyMapReport>("/api/journey-map");
+
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.getByLabel("User and password").check();
+  await page.getByLabel("User", { exact: true }).fill(USER.name);
+  await page.getByLabel("Password", { exact: true }).fill("not the password at all");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.equal(await alert.textContent(), message.charAt(0).toUpperCase() + message.slice(1));
+  // Not signed in: no session cookie, and a reload shows the form again.
+  assert.deepEqual(
+    (await context.cookies()).filter((c) => c.name === "touchpoint_session"),
+    [],
+  );
+  assert.equal(await page.getByRole("heading", { level: 1, name: "Journey map" }).count(), 0);
+  await page.reload();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+
+  await page.getByLabel("User and password").check();
+  await page.getByLabel("User", { exact: true }).fill(USER.name);
+  await page.getByLabel("Password", { exact: true }).fill(USER.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Journey map" }).waitFor();
+  await settled(page);
+  assert.match((await page.locator(".who").textContent())!, new RegExp(`^user:${USER.name}\\s+read$`));
+  // Real numbers, as the API has them.
+  const customers = await page.locator(".stat", { hasText: "Customers" }).locator("dd").first().textContent();
+  assert.equal(customers, int(report.totals.customers));
+  assert.ok(report.totals.customers > 0);
+  const first = report.stages.flatMap((st) => st.touchpoints).find((t) => t.customers > 0)!;
+  assert.equal(
+    await page.locator(`[data-touchpoint="${first.id}"] [data-metric="customers"]`).textContent(),
+    int(first.customers),
+  );
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  await page.reload();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  assert.equal(await page.getByRole("heading", { level: 1, name: "Journey map" }).count(), 0);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -317,6 +392,89 @@ test("every page renders with the API's numbers and without console errors, at 1
   }
 });
 
+interface AxeViolation {
+  id: string;
+  impact: "minor" | "moderate" | "serious" | "critical" | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * axe-core's serious and critical violations on the page as it is, one line each: the rule, its help and
+ * the first elements at fault. axe is injected as a script tag, so the context must bypass the CSP.
+ */
+async function axeViolations(page: Page, label: string): Promise<string[]> {
+  // The charts' tables too, which are folded under "Show the data".
+  const folded = page.locator("details:not([open]) > summary").filter({ visible: true });
+  for (let i = 0; i < 100 && (await folded.count()) > 0; i++) await folded.first().click();
+  if (!(await page.evaluate<boolean>("typeof window.axe === 'object'")))
+    await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate<AxeViolation[]>(
+    `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)`,
+  );
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => {
+      const targets = v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target));
+      const more = v.nodes.length > 3 ? ` and ${v.nodes.length - 3} more` : "";
+      return `${label}: ${v.id} (${v.impact}) ${v.help}: ${targets.join(", ")}${more}`;
+    });
+}
+
+test("axe finds nothing serious or critical on any page at 1280 px, signing in included", {
+  skip: noBrowser,
+}, async () => {
+  const found: string[] = [];
+  const signIn = await browser.newContext({ locale: "en-US", bypassCSP: true });
+  const form = await signIn.newPage();
+  await form.goto(server.url);
+  await form.getByRole("button", { name: "Sign in" }).waitFor();
+  found.push(...(await axeViolations(form, "Sign in (token)")));
+  await form.getByLabel("User and password").check();
+  await form.getByLabel("Token", { exact: true }).waitFor({ state: "detached" });
+  found.push(...(await axeViolations(form, "Sign in (password)")));
+  await form.getByLabel("User", { exact: true }).fill("nobody");
+  await form.getByLabel("Password", { exact: true }).fill("not a password of anyone");
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await form.getByRole("alert").waitFor();
+  found.push(...(await axeViolations(form, "Sign in (refused)")));
+  await signIn.close();
+
+  const pages = await expectations();
+  const { context, page, errors } = await signedIn(undefined, token, true);
+  for (const p of pages) {
+    await page
+      .getByRole("navigation", { name: "Pages" })
+      .getByRole("link", { name: p.label, exact: true })
+      .click();
+    await page.getByRole("heading", { level: 1, name: p.label }).waitFor();
+    await settled(page);
+    found.push(...(await axeViolations(page, p.label)));
+  }
+  // What only an admin sees: the forms that create, rotate and revoke keys.
+  const admin = await signedIn(undefined, adminToken, true);
+  await admin.page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Sources" }).click();
+  await admin.page.getByRole("heading", { level: 1, name: "Sources" }).waitFor();
+  await settled(admin.page);
+  found.push(...(await axeViolations(admin.page, "Sources (admin)")));
+  await admin.context.close();
+  // The pages reached from others: a touchpoint's and a customer's.
+  const gaps = await api<GapsReport>("/api/gaps");
+  await page.goto(`${server.url}/touchpoints/${gaps.gaps[0]!.touchpoint}`);
+  await page.getByRole("heading", { level: 1, name: gaps.gaps[0]!.name }).waitFor();
+  await settled(page);
+  found.push(...(await axeViolations(page, "Touchpoint")));
+  const clv = await api<ClvReport>("/api/clv?limit=1");
+  const customer = clv.customers[0]!.customerId;
+  await page.goto(`${server.url}/customers/${encodeURIComponent(customer)}`);
+  await page.getByRole("heading", { level: 1, name: `Customer ${customer}` }).waitFor();
+  await settled(page);
+  found.push(...(await axeViolations(page, "Customer")));
+  assert.deepEqual(found, [], `axe:\n${found.join("\n")}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("the funnel builder runs the funnel it shows, with the API's numbers", { skip: noBrowser }, async () => {
   const { context, page, errors } = await signedIn();
   await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Funnels" }).click();
@@ -343,6 +501,130 @@ test("the funnel builder runs the funnel it shows, with the API's numbers", { sk
     assert.equal(await rows.nth(i).locator("td").nth(1).textContent(), int(step.customers));
   assert.ok(report.breakdown && report.breakdown.values.length > 0);
   await page.getByRole("heading", { name: "By the first step's channel" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Retention: any touchpoint of the catalog can be what active means, and the page shows the API's numbers for it", {
+  skip: noBrowser,
+}, async () => {
+  const catalog = await api<{ touchpoints: { id: string; name: string }[] }>("/api/catalog");
+  const all = await api<RetentionReport>("/api/retention");
+  // A touchpoint customers come back to, so the numbers differ from "any event".
+  const map = await api<JourneyMapReport>("/api/journey-map");
+  const busiest = map.stages
+    .flatMap((st) => st.touchpoints)
+    .filter((t) => t.customers > 0)
+    .sort((a, b) => b.customers - a.customers)[1]!;
+  const { context, page, errors } = await signedIn();
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Retention" }).click();
+  await page.getByRole("heading", { level: 1, name: "Retention" }).waitFor();
+  await settled(page);
+  const select = page.getByLabel("Active means");
+  // Every touchpoint of the catalog is offered, with any event and a goal.
+  const values: string[] = [];
+  for (const option of await select.locator("option").all())
+    values.push((await option.getAttribute("value"))!);
+  assert.deepEqual(
+    [...values].sort(),
+    ["any", "goal", ...catalog.touchpoints.map((t) => `touchpoint:${t.id}`)].sort(),
+  );
+  await select.selectOption(`touchpoint:${busiest.id}`);
+  await page.waitForURL(new RegExp(`return=touchpoint%3A${busiest.id}`));
+  await settled(page);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("return"), `touchpoint:${busiest.id}`);
+  const report = await api<RetentionReport>(`/api/retention${url.search}`);
+  assert.equal(report.returnOn, `touchpoint:${busiest.id}`);
+  assert.notDeepEqual(
+    report.cohorts.map((c) => c.retention.map((r) => r.customers)),
+    all.cohorts.map((c) => c.retention.map((r) => r.customers)),
+    "the choice changes the numbers",
+  );
+  const table = page.locator("table", {
+    has: page.locator("caption", { hasText: "Share of the cohort active" }),
+  });
+  const rows = table.locator("tbody tr");
+  assert.equal(await rows.count(), report.cohorts.length);
+  for (const [i, cohort] of report.cohorts.entries()) {
+    const cells = rows.nth(i).locator("td");
+    assert.equal(await cells.nth(0).textContent(), cohort.start);
+    assert.equal(await cells.nth(1).textContent(), int(cohort.customers));
+    const week1 = cohort.retention.find((r) => r.offset === 1);
+    if (week1)
+      assert.equal(
+        await cells.nth(3).textContent(),
+        `${pct(week1.share)}${week1.complete ? "" : "*"}`,
+        `${cohort.start} week 1`,
+      );
+  }
+  // The choice lives in the URL: a reload keeps it.
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.getByLabel("Active means").inputValue(), `touchpoint:${busiest.id}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Lifetime value: the histograms are the report's, over every customer, and only the top customers are fetched", {
+  skip: noBrowser,
+}, async () => {
+  const { context, page, errors } = await signedIn();
+  const asked: string[] = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname === "/api/clv") asked.push(r.url());
+  });
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Lifetime value" }).click();
+  await page.getByRole("heading", { level: 1, name: "Lifetime value" }).waitFor();
+  await settled(page);
+  assert.equal(asked.length, 1);
+  const limit = Number(new URL(asked[0]!).searchParams.get("limit"));
+  assert.ok(limit > 0 && limit <= 100, `the page asks for few customers, not ${limit}`);
+  const report = await api<ClvReport>(new URL(asked[0]!).pathname + new URL(asked[0]!).search);
+  const { clv, pAlive } = report.distribution;
+  assert.equal(clv.customers, report.totals.customers, "the distribution covers every customer");
+  assert.ok(report.customers.length < report.totals.customers);
+  for (const [heading, histogram] of [
+    ["CLV distribution", clv],
+    ["P(alive)", pAlive],
+  ] as const) {
+    const panel = page.locator("section.panel", {
+      has: page.getByRole("heading", { name: heading, exact: true }),
+    });
+    const counts = await panel.locator("tbody tr td:nth-child(2)").allTextContents();
+    assert.deepEqual(
+      counts,
+      histogram.bins.map((b) => int(b.customers)),
+      `${heading}: the report's bins`,
+    );
+  }
+  if (clv.tail > 0) assert.ok((await page.getByTestId("clv-tail").textContent())!.includes(int(clv.tail)));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Customer 360: money in the data's currency", { skip: noBrowser }, async () => {
+  const clv = await api<ClvReport>("/api/clv?limit=1");
+  const id = clv.customers[0]!.customerId;
+  const profile = await api<CustomerProfile>(`/api/customers/${encodeURIComponent(id)}`);
+  assert.equal(profile.currency, "EUR", "the demo's currency");
+  assert.ok(profile.revenue > 0);
+  const euros = (x: number) =>
+    new Intl.NumberFormat("en-US", {
+      style: "currency",
+      currency: "EUR",
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    }).format(x);
+  const { context, page, errors } = await signedIn();
+  await page.goto(`${server.url}/customers/${encodeURIComponent(id)}`);
+  await page.getByRole("heading", { level: 1, name: `Customer ${id}` }).waitFor();
+  await settled(page);
+  const revenue = await page.locator(".stat", { hasText: "Revenue" }).locator("dd").first().textContent();
+  assert.equal(revenue, euros(profile.revenue));
+  const valued = profile.timeline.find((e) => e.value !== null && e.value > 0)!;
+  const timeline = page.getByRole("table", { name: /^Most recent first/ });
+  assert.ok((await timeline.textContent())!.includes(euros(valued.value!)), "a goal's value in euros");
   assert.deepEqual(errors, []);
   await context.close();
 });

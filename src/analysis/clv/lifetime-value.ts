@@ -2,6 +2,7 @@ import type { Catalog } from "../../catalog/catalog.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import * as bgnbd from "./bgnbd.js";
 import { customerLifetimeValue, MONTH } from "./clv.js";
+import { clvDistribution } from "./distribution.js";
 import { ModelError } from "./errors.js";
 import { conditionalExpectedSpend, fitGammaGamma } from "./gamma-gamma.js";
 import type { MinimizeOptions } from "./optimize.js";
@@ -200,12 +201,14 @@ export function lifetimeValueOf(
   const predictions = summary.map(predictionsOf);
   const spend = new Float64Array(n);
   const clv = new Float64Array(n);
+  const pAlive = new Float64Array(n);
   const segmentStats = new Map(RFM_SEGMENTS.map((s) => [s.id, { customers: 0, clv: 0 }]));
   let totalPurchases = 0;
   let totalClv = 0;
   summary.forEach((c, i) => {
     spend[i] = conditionalExpectedSpend(gg, c.frequency, c.monetary);
     clv[i] = spend[i]! * predictions[i]!.clvPerSpend;
+    pAlive[i] = predictions[i]!.pAlive;
     totalPurchases += predictions[i]!.purchases;
     totalClv += clv[i]!;
     const stats = segmentStats.get(rfm[i]!.segment)!;
@@ -283,6 +286,8 @@ export function lifetimeValueOf(
     },
     segments,
     holdout,
+    // Over every customer, not only the listed ones (the highest CLVs would skew it).
+    distribution: clvDistribution(clv, pAlive),
     customers: listed,
   };
 }

@@ -1,4 +1,4 @@
-import { type Static, Type } from "@sinclair/typebox";
+import { type Static, type TProperties, Type } from "@sinclair/typebox";
 
 const Num = Type.Number();
 const NullableNum = Type.Union([Type.Number(), Type.Null()]);
@@ -15,6 +15,32 @@ export const ClvCustomer = Type.Object({
   clv: Type.Number(),
   segment: Type.String({ description: "RFM segment" }),
 });
+
+const Histogram = <E extends TProperties>(what: string, upper: string, extra: E) =>
+  Type.Object({
+    ...extra,
+    bins: Type.Array(
+      Type.Object({
+        lower: Type.Number({ description: "lower edge, included" }),
+        upper: Type.Number({ description: "upper edge, excluded but in the last bin" }),
+        customers: Type.Integer(),
+      }),
+      { description: `equal-width bins of ${what} on [0, ${upper}]` },
+    ),
+    customers: Type.Integer({ description: "customers counted: all those of the analysis" }),
+    tail: Type.Integer({ description: "customers above the last bin's upper edge, counted in the last bin" }),
+    max: NullableNum,
+  });
+
+export const ClvDistribution = Type.Object(
+  {
+    clv: Histogram("CLV", "the 99th percentile (the largest CLV if that is 0)", {
+      quantile: Type.Number({ description: "the quantile at the last bin's upper edge: 0.99" }),
+    }),
+    pAlive: Histogram("P(alive)", "1", {}),
+  },
+  { description: "histograms over every customer of the analysis, whatever `limit` lists" },
+);
 
 export const ClvReport = Type.Object({
   source: Type.Union([Type.Literal("warehouse"), Type.Literal("file")]),
@@ -68,8 +94,10 @@ export const ClvReport = Type.Object({
     }),
     Type.Null(),
   ]),
+  distribution: ClvDistribution,
   customers: Type.Array(ClvCustomer, { description: "highest CLV first, at most `limit`" }),
 });
 
 export type ClvCustomer = Static<typeof ClvCustomer>;
+export type ClvDistribution = Static<typeof ClvDistribution>;
 export type ClvReport = Static<typeof ClvReport>;

@@ -3,6 +3,7 @@ import { compileCatalog } from "../../catalog/compile.js";
 import { SURVEY_RESPONDED } from "../../feedback/response.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
+import { dataCurrency } from "../scope.js";
 import type { CustomerProfile, CustomerSearch } from "./report.js";
 
 export class UnknownCustomerError extends Error {}
@@ -153,6 +154,7 @@ export async function customerProfile(
       .sort((a, b) => b.events - a.events || (a.channel < b.channel ? -1 : 1)),
     conversions,
     revenue,
+    currency: await dataCurrency(wh, catalog),
     timeline: timeline.reverse().slice(0, options.limit),
     feedback: feedback.reverse(),
     lifetimeValue: score

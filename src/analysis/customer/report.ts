@@ -17,6 +17,9 @@ export const CustomerProfile = Type.Object({
   channels: Type.Array(Type.Object({ channel: Type.String(), events: Type.Integer() })),
   conversions: Type.Integer(),
   revenue: Type.Number(),
+  currency: Nullable(
+    Type.String({ description: "the currency of revenue, values and CLV: the data's (as every report's)" }),
+  ),
   timeline: Type.Array(
     Type.Object({
       time: Type.Number(),

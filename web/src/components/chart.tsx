@@ -1,13 +1,9 @@
 import {
   BarChart,
   type BarSeriesOption,
-  FunnelChart,
   type FunnelSeriesOption,
-  HeatmapChart,
   type HeatmapSeriesOption,
-  LineChart,
   type LineSeriesOption,
-  SankeyChart,
   type SankeySeriesOption,
 } from "echarts/charts";
 import {
@@ -17,26 +13,26 @@ import {
   type LegendComponentOption,
   TooltipComponent,
   type TooltipComponentOption,
-  VisualMapComponent,
   type VisualMapComponentOption,
 } from "echarts/components";
 import { type ComposeOption, init, use } from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 import { type ReactNode, useEffect, useRef } from "react";
 
-// Only what the dashboard draws, so the bundle carries no more of ECharts than that.
-use([
-  BarChart,
-  LineChart,
-  SankeyChart,
-  FunnelChart,
-  HeatmapChart,
-  GridComponent,
-  TooltipComponent,
-  LegendComponent,
-  VisualMapComponent,
-  SVGRenderer,
-]);
+/**
+ * ECharts' core with only what the dashboard draws: bars on a grid, with tooltips and legends, drawn as
+ * SVG. The series only some pages draw (line, sankey, funnel, heatmap) are registered by those pages, from
+ * `charts/*.ts`, so their code loads with the page rather than with the first chart.
+ */
+use([BarChart, GridComponent, TooltipComponent, LegendComponent, SVGRenderer]);
+
+const registered = new Set<string>(["bar"]);
+
+/** Registers a series type (and the components it needs); called by the modules in `charts/`. */
+export function registerSeries(type: string, installers: Parameters<typeof use>[0]): void {
+  use(installers);
+  registered.add(type);
+}
 
 export type ChartOption = ComposeOption<
   | BarSeriesOption
@@ -49,6 +45,17 @@ export type ChartOption = ComposeOption<
   | LegendComponentOption
   | VisualMapComponentOption
 >;
+
+/** Says so (a console error, which the browser tests fail on) when a page draws a series it did not register. */
+function checkRegistered(option: ChartOption): void {
+  const series =
+    option.series === undefined ? [] : Array.isArray(option.series) ? option.series : [option.series];
+  for (const s of series)
+    if (s.type && !registered.has(s.type))
+      console.error(
+        `chart: the "${s.type}" series is not registered; import "components/charts/${s.type}.js"`,
+      );
+}
 
 /** The dashboard's palette, calm and distinguishable; also used by the CSS. */
 export const PALETTE = [
@@ -96,6 +103,7 @@ export function Chart({
   }, []);
 
   useEffect(() => {
+    checkRegistered(option);
     chart.current?.setOption(
       { color: PALETTE, textStyle: { fontFamily: FONT }, animationDuration: 300, ...option },
       true,

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import type { FeedbackScores } from "../../../src/analysis/feedback/report.js";
 import { int, num, percent, signed } from "../format.js";
 import { Chart, type ChartOption } from "./chart.js";
+import "./charts/line.js";
 import { Table } from "./table.js";
 
 type Point = FeedbackScores & { period: string };

@@ -1,4 +1,5 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useId } from "react";
+import { useScrollable } from "./scrollable.js";
 
 export interface Column<R> {
   label: string;
@@ -7,7 +8,10 @@ export interface Column<R> {
   num?: boolean;
 }
 
-/** A plain table that scrolls inside its box on narrow screens (the page itself never scrolls sideways). */
+/**
+ * A plain table that scrolls inside its box on narrow screens (the page itself never scrolls sideways).
+ * A box that scrolls is a named region in the tab order, so the keyboard can scroll it too.
+ */
 export function Table<R>({
   caption,
   columns,
@@ -21,12 +25,15 @@ export function Table<R>({
   rowKey: (row: R, index: number) => string;
   empty?: ReactNode;
 }) {
+  const captionId = useId();
+  const scrollable = useScrollable(
+    caption ? { labelledBy: captionId } : { label: `Table of ${columns.map((c) => c.label).join(", ")}` },
+  );
   if (rows.length === 0) return <p className="muted">{empty}</p>;
   return (
-    // Chromium lets the keyboard scroll a box that scrolls: no tabindex needed.
-    <div className="table-wrap">
+    <div className="table-wrap" {...scrollable}>
       <table>
-        {caption && <caption>{caption}</caption>}
+        {caption && <caption id={captionId}>{caption}</caption>}
         <thead>
           <tr>
             {columns.map((c) => (

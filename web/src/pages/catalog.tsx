@@ -5,7 +5,7 @@ import { ErrorState, Loading } from "../components/states.js";
 import { Table } from "../components/table.js";
 import { useApi } from "../use-api.js";
 
-interface CatalogTouchpoint {
+export interface CatalogTouchpoint {
   id: string;
   name: string;
   stage: string;
@@ -23,7 +23,7 @@ interface CheckIssue {
 }
 
 /** As `GET /api/catalog` answers (src/server/catalog-routes.ts). */
-interface CatalogAnswer {
+export interface CatalogAnswer {
   /** "built-in", or the catalog file as given to the server. */
   source: string;
   yaml: string;

@@ -38,8 +38,8 @@ function Profile({ p }: { p: CustomerProfile }) {
         <Stat label="Last seen" value={date(p.lastSeen)} />
         <Stat label="Events" value={int(p.events)} />
         <Stat label="Conversions" value={int(p.conversions)} />
-        <Stat label="Revenue" value={money(p.revenue, null, 2)} />
-        {lv && <Stat label="CLV" value={money(lv.clv, null, 2)} hint={lv.segment ?? undefined} />}
+        <Stat label="Revenue" value={money(p.revenue, p.currency, 2)} />
+        {lv && <Stat label="CLV" value={money(lv.clv, p.currency, 2)} hint={lv.segment ?? undefined} />}
         {lv && <Stat label="P(alive)" value={share(lv.pAlive, 0)} />}
       </StatRow>
       <div className="grid-2">
@@ -107,7 +107,7 @@ function Profile({ p }: { p: CustomerProfile }) {
               value: (e) => (
                 <>
                   {e.goal ? <strong>{e.event}</strong> : e.event}
-                  {e.value !== null && ` · ${money(e.value, null, 2)}`}
+                  {e.value !== null && ` · ${money(e.value, p.currency, 2)}`}
                 </>
               ),
             },

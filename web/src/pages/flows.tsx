@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import type { JourneyMapReport } from "../../../src/analysis/journey-map/report.js";
 import type { PathsReport, SankeyLink, TopPath } from "../../../src/analysis/paths/report.js";
 import { Chart, type ChartOption } from "../components/chart.js";
+import "../components/charts/sankey.js";
 import { PageHeader } from "../components/layout.js";
 import { Stat, StatRow } from "../components/stat.js";
 import { Empty, ErrorState, Loading } from "../components/states.js";

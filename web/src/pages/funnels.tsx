@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useId, useMemo, useState } from "react";
 import type { FunnelReport, FunnelStepStats } from "../../../src/analysis/funnel/report.js";
 import type { JourneyMapReport } from "../../../src/analysis/journey-map/report.js";
 import { Chart, type ChartOption } from "../components/chart.js";
+import "../components/charts/funnel.js";
 import { PageHeader } from "../components/layout.js";
 import { Empty, ErrorState, Loading } from "../components/states.js";
 import { type Column, Table } from "../components/table.js";

@@ -9,12 +9,12 @@ import { Table } from "../components/table.js";
 import { date, int, money, num, share } from "../format.js";
 import { useReport } from "../use-api.js";
 
-/** Customers fetched for the distributions: enough for a faithful histogram, small enough to send. */
-const LIMIT = 5000;
+/** Customers listed in the table: the report's distributions are over all of them, whatever this is. */
+const TOP = 25;
 
 /** Customer lifetime value: its distribution, P(alive), RFM segments and the most valuable customers. */
 export function LifetimeValuePage() {
-  const report = useReport<ClvReport>("clv", { limit: LIMIT });
+  const report = useReport<ClvReport>("clv", { limit: TOP });
   return (
     <>
       <PageHeader title="Lifetime value" />
@@ -30,17 +30,16 @@ interface Bin {
   customers: number;
 }
 
-/** Equal-width bins from 0 to the 99th percentile; the rest share the last, open bin. */
-function histogram(values: number[], bins: number, format: (x: number) => string): Bin[] {
-  if (values.length === 0) return [];
-  const sorted = [...values].sort((a, b) => a - b);
-  const top = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]! || sorted.at(-1)! || 1;
-  const width = top / bins;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor(v / width)))]! += 1;
-  return counts.map((customers, i) => ({
-    label: i === bins - 1 ? `≥ ${format(i * width)}` : `${format(i * width)}–${format((i + 1) * width)}`,
-    customers,
+type Histogram = ClvReport["distribution"]["pAlive"];
+
+/** The report's bins, labelled; the last one is open when customers lie beyond its upper edge. */
+function labelled(h: Histogram, format: (x: number) => string): Bin[] {
+  return h.bins.map((b, i) => ({
+    label:
+      i === h.bins.length - 1 && h.tail > 0
+        ? `≥ ${format(b.lower)}`
+        : `${format(b.lower)}–${format(b.upper)}`,
+    customers: b.customers,
   }));
 }
 
@@ -62,31 +61,20 @@ function BinTable({ bins, label }: { bins: Bin[]; label: string }) {
         { label: "Customers", value: (b) => int(b.customers), num: true },
       ]}
       rows={bins}
-      rowKey={(b) => b.label}
+      rowKey={(_, i) => String(i)}
     />
   );
 }
 
 function Clv({ report }: { report: ClvReport }) {
   const c = report.currency;
-  const clvBins = useMemo(
-    () =>
-      histogram(
-        report.customers.map((x) => x.clv),
-        20,
-        (x) => money(x, c),
-      ),
-    [report, c],
-  );
-  const aliveBins = useMemo(
-    () =>
-      histogram(
-        report.customers.map((x) => x.pAlive),
-        10,
-        (x) => share(x, 0),
-      ),
-    [report],
-  );
+  const clvBins = useMemo(() => {
+    const [first] = report.distribution.clv.bins;
+    // Whole amounts, unless the bins are too narrow to tell apart so.
+    const digits = first && first.upper - first.lower < 5 ? 2 : 0;
+    return labelled(report.distribution.clv, (x) => money(x, c, digits));
+  }, [report, c]);
+  const aliveBins = useMemo(() => labelled(report.distribution.pAlive, (x) => share(x, 0)), [report]);
   const segmentOption = useMemo<ChartOption>(
     () => ({
       tooltip: { trigger: "axis" },
@@ -100,10 +88,7 @@ function Clv({ report }: { report: ClvReport }) {
 
   if (report.totals.customers === 0)
     return <Empty title="No purchasing customers in this range">Widen the dates or clear the segment.</Empty>;
-  const partial = report.customers.length < report.totals.customers;
-  const of = partial
-    ? ` (the ${int(report.customers.length)} highest of ${int(report.totals.customers)})`
-    : "";
+  const { clv: clvHistogram } = report.distribution;
 
   return (
     <>
@@ -127,20 +112,23 @@ function Clv({ report }: { report: ClvReport }) {
           <h2>CLV distribution</h2>
           <Chart
             option={barOption(clvBins, "customers")}
-            label={`Histogram of customer lifetime value${of}`}
+            label={`Histogram of the lifetime value of all ${int(clvHistogram.customers)} customers`}
             height={280}
           >
             <BinTable bins={clvBins} label="CLV" />
           </Chart>
-          {partial && (
-            <p className="note">Of the {int(report.customers.length)} customers with the highest CLV.</p>
+          {clvHistogram.tail > 0 && (
+            <p className="note" data-testid="clv-tail">
+              The last bar also counts the {int(clvHistogram.tail)} customers above the 99th percentile (
+              {money(clvHistogram.bins.at(-1)?.upper, c)}), up to {money(clvHistogram.max, c)}.
+            </p>
           )}
         </section>
         <section className="panel">
           <h2>P(alive)</h2>
           <Chart
             option={barOption(aliveBins, "customers")}
-            label={`Histogram of the probability each customer is still active${of}`}
+            label={`Histogram of the probability each of the ${int(report.distribution.pAlive.customers)} customers is still active`}
             height={280}
           >
             <BinTable bins={aliveBins} label="P(alive)" />
@@ -187,7 +175,7 @@ function Clv({ report }: { report: ClvReport }) {
             { label: "Spend per purchase", value: (x) => money(x.expectedSpend, c, 2), num: true },
             { label: "Segment", value: (x) => x.segment },
           ]}
-          rows={report.customers.slice(0, 25)}
+          rows={report.customers.slice(0, TOP)}
           rowKey={(x) => x.customerId}
         />
       </section>

@@ -5,13 +5,15 @@ import type {
   RetentionReport,
 } from "../../../src/analysis/retention/report.js";
 import { Chart, type ChartOption, PALETTE } from "../components/chart.js";
+import "../components/charts/heatmap.js";
 import { PageHeader } from "../components/layout.js";
 import { Stat, StatRow } from "../components/stat.js";
 import { Empty, ErrorState, Loading } from "../components/states.js";
 import { type Column, Table } from "../components/table.js";
 import { useQueryParam } from "../filters.js";
 import { int, share } from "../format.js";
-import { useReport } from "../use-api.js";
+import { useApi, useReport } from "../use-api.js";
+import type { CatalogAnswer } from "./catalog.js";
 
 /** Cohorts by first seen or first goal, the share returning each period, and the lifecycle of customers. */
 export function RetentionPage() {
@@ -31,13 +33,7 @@ export function RetentionPage() {
             <option value="first_goal">first goal</option>
           </select>
         </label>
-        <label className="field">
-          Active means
-          <select value={returnOn} onChange={(e) => setReturnOn(e.target.value)}>
-            <option value="any">any event</option>
-            <option value="goal">a goal</option>
-          </select>
-        </label>
+        <ActiveMeans value={returnOn} onChange={setReturnOn} />
         <label className="field">
           Period
           <select value={period} onChange={(e) => setPeriod(e.target.value)}>
@@ -61,6 +57,43 @@ export function RetentionPage() {
       {report.status === "error" && <ErrorState error={report.error} retry={report.reload} />}
       {report.status === "ok" && <Retention report={report.data} />}
     </>
+  );
+}
+
+/**
+ * What counts as active (the API's `return`): any event, a goal, or one touchpoint of the catalog, by
+ * stage. A rule given in the URL that the list lacks (`event:NAME`) is kept as an option of its own.
+ */
+function ActiveMeans({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const catalog = useApi<CatalogAnswer>("/api/catalog");
+  const stages = catalog.data?.stages ?? [];
+  const touchpoints = catalog.data?.touchpoints ?? [];
+  // A rule the list lacks shows as written: `event:NAME` always, `touchpoint:ID` until the catalog is in.
+  const listed =
+    value === "any" || value === "goal" || touchpoints.some((t) => value === `touchpoint:${t.id}`);
+  return (
+    <label className="field">
+      Active means
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="any">any event</option>
+        <option value="goal">a goal</option>
+        {!listed && <option value={value}>{value.replace(/^(touchpoint|event):/, "$1 ")}</option>}
+        {stages.map((stage) => {
+          const inStage = touchpoints.filter((t) => t.stage === stage.id);
+          return (
+            inStage.length > 0 && (
+              <optgroup key={stage.id} label={`Touchpoint, ${stage.name}`}>
+                {inStage.map((t) => (
+                  <option key={t.id} value={`touchpoint:${t.id}`}>
+                    {t.name}
+                  </option>
+                ))}
+              </optgroup>
+            )
+          );
+        })}
+      </select>
+    </label>
   );
 }
 

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { ApiError, api, withQuery } from "../api.js";
 import { PageHeader } from "../components/layout.js";
+import { useScrollable } from "../components/scrollable.js";
 import { Empty, ErrorState, Loading } from "../components/states.js";
 import { Table } from "../components/table.js";
 import { dateTime } from "../format.js";
@@ -279,13 +280,23 @@ function LiveEvents() {
                 {e.userId ?? e.anonymousId ?? "no id"}
                 <details>
                   <summary>Payload</summary>
-                  <pre className="json">{JSON.stringify(e, null, 2)}</pre>
+                  <Payload text={JSON.stringify(e, null, 2)} label={`Payload of ${e.messageId}`} />
                 </details>
               </li>
             ))}
           </ul>
         ))}
     </section>
+  );
+}
+
+/** An event as received; it scrolls in its box past a few lines (a region named `label` then). */
+function Payload({ text, label }: { text: string; label: string }) {
+  const scrollable = useScrollable({ label });
+  return (
+    <pre className="json" {...scrollable}>
+      {text}
+    </pre>
   );
 }
 
@@ -314,7 +325,10 @@ function Rejected() {
                 {r.payload && (
                   <details>
                     <summary>Payload</summary>
-                    <pre className="json">{r.payload}</pre>
+                    <Payload
+                      text={r.payload}
+                      label={`Payload rejected ${dateTime(ms(r.receivedAt))}, ${r.messageId ?? "no message id"}`}
+                    />
                   </details>
                 )}
               </li>

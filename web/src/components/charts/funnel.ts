@@ -1,0 +1,4 @@
+import { FunnelChart } from "echarts/charts";
+import { registerSeries } from "../chart.js";
+
+registerSeries("funnel", FunnelChart);

@@ -1,0 +1,4 @@
+import { LineChart } from "echarts/charts";
+import { registerSeries } from "../chart.js";
+
+registerSeries("line", LineChart);

@@ -1,0 +1,4 @@
+import { SankeyChart } from "echarts/charts";
+import { registerSeries } from "../chart.js";
+
+registerSeries("sankey", SankeyChart);
