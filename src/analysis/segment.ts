@@ -208,11 +208,14 @@ export function segmentConditions(b: SqlBuilder, segment: Segment, end: number |
 
 /**
  * The time `did` conditions look at: events before `until` (now when null) and after `since` (exclusive)
- * when given. Each is epoch ms, or an epoch-ms SQL expression over the outer row (a window per row).
+ * when given. Each is epoch ms, or an epoch-ms SQL expression over the outer row (a window per row); a
+ * window per row also names the outer row's customer (`customer`), so the engine joins on it instead of
+ * pairing every window with every matching event.
  */
 export interface DidWindow {
   since: number | string | null;
   until: number | string | null;
+  customer?: string;
 }
 
 /** One SQL condition over a row with `customer_id`, with `did` looking at `window`. */
@@ -253,6 +256,8 @@ function didSql(b: SqlBuilder, target: DidTarget, withinMs: number | null, windo
     const start = typeof until === "number" ? until - withinMs : `(${until} - ${b.param(withinMs)})`;
     where.push(`ts >= ${at(start)}`);
   }
+  if (window.customer)
+    return `EXISTS (SELECT 1 FROM customer_events did WHERE did.customer_id = ${window.customer} AND ${where.join(" AND ")})`;
   return `customer_id IN (SELECT customer_id FROM customer_events WHERE ${where.join(" AND ")})`;
 }
 

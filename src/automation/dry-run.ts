@@ -69,6 +69,7 @@ export async function dryRun(
     const window = {
       since: "dry_run.trigger_ms",
       until: `(dry_run.trigger_ms + ${Math.round(rule.waitMs)})`,
+      customer: "dry_run.customer_id",
     };
     const unless = rule.unless ? segmentCondition(b, rule.unless.segment, window) : "FALSE";
     const only = rule.only ? segmentCondition(b, rule.only.segment, window) : "TRUE";

@@ -282,7 +282,11 @@ export class AutomationEngine {
       if (ids.length === 0) continue;
       const b = new SqlBuilder(this.wh.dialect);
       // `did` looks at what the customer did after the triggering event, up to now.
-      const window = { since: "epoch_ms(automation_jobs.trigger_ts)", until: null };
+      const window = {
+        since: "epoch_ms(automation_jobs.trigger_ts)",
+        until: null,
+        customer: "automation_jobs.customer_id",
+      };
       const unless = rule.unless ? segmentCondition(b, rule.unless.segment, window) : "FALSE";
       const only = rule.only ? segmentCondition(b, rule.only.segment, window) : "TRUE";
       const rows = await this.wh.query<{ id: string; unless_hit: boolean | null; only_hit: boolean | null }>(

@@ -25,14 +25,22 @@ const minutesOf = (hhmm: string) => {
   return h! * 60 + m!;
 };
 
+// Building a formatter costs far more than using one: a dry run asks for hundreds of thousands of times.
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
 /** Minutes since local midnight in `timezone` at `ms`. */
 export function localMinutes(ms: number, timezone: string): number {
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    timeZone: timezone,
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(new Date(ms));
+  let clock = clocks.get(timezone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat("en-GB", {
+      timeZone: timezone,
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    clocks.set(timezone, clock);
+  }
+  const parts = clock.formatToParts(new Date(ms));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return get("hour") * 60 + get("minute");
 }
