@@ -44,7 +44,8 @@ export interface EngineSettings {
 
 export const DEFAULT_ENGINE: EngineSettings = {
   tickMs: 5_000,
-  scheduleEveryMs: 15 * 60_000,
+  // Inactivity and P(alive) move by days: hourly is timely, and the scan reads every event.
+  scheduleEveryMs: 60 * 60_000,
   overlapMs: 2 * 60_000,
   batch: 100,
   maxAttempts: 8,
