@@ -5,7 +5,7 @@
  * BENCH_SOAK_SECONDS for an optional long batch run that watches the server's memory.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import autocannon from "autocannon";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
@@ -48,6 +48,25 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
+/** CPU seconds used so far by the server: its main (JavaScript) thread, and all its other threads. */
+function cpuSeconds(pid: number): { main: number; other: number } {
+  const tick = 100; // USER_HZ
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const t = (Number(fields[11]) + Number(fields[12])) / tick;
+      if (Number(tid) === pid) main += t;
+      else other += t;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return { main, other };
+}
+
 async function load(
   url: string,
   path: string,
@@ -60,6 +79,7 @@ async function load(
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, rssMb(pid));
   }, 250);
+  const cpuBefore = cpuSeconds(pid);
   const result = await autocannon({
     url: `${url}${path}`,
     method: "POST",
@@ -72,6 +92,7 @@ async function load(
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   clearInterval(sampler);
+  const cpuAfter = cpuSeconds(pid);
   const ok = result["2xx"];
   return {
     requestsPerSecond: ok / seconds,
@@ -81,6 +102,10 @@ async function load(
     non2xx: result.non2xx,
     errors: result.errors,
     peakRss,
+    // Share of one core used by the server's JavaScript thread, and by its other threads (DuckDB's
+    // loader, libuv's file system pool), over the run.
+    cpuMain: (cpuAfter.main - cpuBefore.main) / seconds,
+    cpuOther: (cpuAfter.other - cpuBefore.other) / seconds,
   };
 }
 
@@ -109,16 +134,21 @@ try {
     `machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
     `command: BENCH_SECONDS=${SECONDS}${SOAK ? ` BENCH_SOAK_SECONDS=${SOAK}` : ""} npm run bench`,
     "",
-    "| scenario | throughput | p50 | p99 | non-2xx | server peak RSS |",
-    "|---|---|---|---|---|---|",
-    `| JSON.parse ceiling, same ${(ceiling.bodyBytes / 1024).toFixed(0)} KB batch bodies | ${fmt(ceiling.eventsPerSecond)} events/s | | | | |`,
-    `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${((100 * batchEvents) / ceiling.eventsPerSecond).toFixed(0)} % of ceiling) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx} | ${batch.peakRss.toFixed(0)} MB |`,
-    `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s | ${single.p50} ms | ${single.p99} ms | ${single.non2xx} | ${single.peakRss.toFixed(0)} MB |`,
+    "| scenario | throughput | p50 | p99 | non-2xx | server peak RSS | server CPU: JS thread + other threads (cores) |",
+    "|---|---|---|---|---|---|---|",
+    `| JSON.parse ceiling, same ${(ceiling.bodyBytes / 1024).toFixed(0)} KB batch bodies | ${fmt(ceiling.eventsPerSecond)} events/s | | | | | |`,
+    `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${((100 * batchEvents) / ceiling.eventsPerSecond).toFixed(0)} % of ceiling) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx} | ${batch.peakRss.toFixed(0)} MB | ${cpuShare(batch)} |`,
+    `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s | ${single.p50} ms | ${single.p99} ms | ${single.non2xx} | ${single.peakRss.toFixed(0)} MB | ${cpuShare(single)} |`,
     ...(soak
       ? [
-          `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx} | ${soak.peakRss.toFixed(0)} MB |`,
+          `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx} | ${soak.peakRss.toFixed(0)} MB | ${cpuShare(soak)} |`,
         ]
       : []),
+    "",
+    // Under contention (other jobs on the machine, the client on the same cores) this ratio moves less
+    // than the throughput itself: it says what the server's work per event costs.
+    `/v1/batch events per second of server CPU: ${fmt(batchEvents / (batch.cpuMain + batch.cpuOther))} (JS thread alone: ${fmt(batchEvents / batch.cpuMain)})`,
+    `/v1/track requests per second of server CPU: ${fmt(single.requestsPerSecond / (single.cpuMain + single.cpuOther))} (JS thread alone: ${fmt(single.requestsPerSecond / single.cpuMain)})`,
     "",
     `events acknowledged: ${fmt(acknowledged)}; stored in the warehouse after SIGTERM: ${fmt(stored!.n)} (stored ≥ acknowledged: an event written but cut off before its answer is kept); server exit code ${code}`,
   ];
@@ -128,6 +158,10 @@ try {
   } catch {}
 } finally {
   tmp.cleanup();
+}
+
+function cpuShare(r: { cpuMain: number; cpuOther: number }): string {
+  return `${r.cpuMain.toFixed(2)} + ${r.cpuOther.toFixed(2)}`;
 }
 
 function fmt(n: number): string {

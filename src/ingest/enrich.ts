@@ -109,7 +109,11 @@ export function commerceFields(properties: Json): CommerceFields {
 
 function amount(v: unknown): number | null {
   if (typeof v === "number") return Number.isFinite(v) ? v : null;
-  if (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  // A long digit string can overflow to Infinity, which has no JSON form.
+  if (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
   return null;
 }
 

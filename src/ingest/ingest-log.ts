@@ -37,7 +37,7 @@ export class IngestLog {
   private fh!: FileHandle;
   private active!: Segment;
   private activeSince = 0;
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private pendingWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private pendingLength = 0;
   private flushQueued = false;
@@ -101,12 +101,13 @@ export class IngestLog {
     return this.pendingLength;
   }
 
-  /** Appends newline-terminated lines; resolves once they are on disk. */
-  append(lines: string): Promise<void> {
+  /** Appends newline-terminated lines (text or UTF-8 bytes); resolves once they are on disk. */
+  append(lines: string | Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error("the ingest log is closed"));
     if (lines.length === 0) return Promise.resolve();
-    this.pending.push(lines);
-    this.pendingLength += lines.length;
+    const data = typeof lines === "string" ? Buffer.from(lines, "utf8") : lines;
+    this.pending.push(data);
+    this.pendingLength += data.length;
     const done = new Promise<void>((resolve, reject) => this.pendingWaiters.push({ resolve, reject }));
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -131,6 +132,12 @@ export class IngestLog {
     }
   }
 
+  /** Called by the loader when it rewrote a sealed segment (log-repair.ts): the backlog follows its size. */
+  resized(segment: Segment, bytes: number): void {
+    this.sealedBytes += bytes - segment.bytes;
+    segment.bytes = bytes;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.seal();
@@ -143,14 +150,16 @@ export class IngestLog {
 
   private async flush(): Promise<void> {
     this.flushQueued = false;
-    const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    const buf =
+      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
     const waiters = this.pendingWaiters;
     this.pending = [];
     this.pendingWaiters = [];
     this.pendingLength = 0;
     try {
-      const buf = Buffer.from(data, "utf8");
-      await this.fh.write(buf, 0, buf.length, this.active.bytes);
+      const { bytesWritten } = await this.fh.write(buf, 0, buf.length, this.active.bytes);
+      if (bytesWritten !== buf.length)
+        throw new Error(`short write to the ingest log (${bytesWritten} of ${buf.length} bytes)`);
       await this.fh.datasync();
       this.active.bytes += buf.length;
       for (const w of waiters) w.resolve();
@@ -179,6 +188,13 @@ export class IngestLog {
   private async openSegment(n: number): Promise<void> {
     const path = join(this.dir, segmentName(n));
     this.fh = await open(path, "w");
+    // The new file's directory entry must be durable too before anything written to it is acknowledged.
+    const dir = await open(this.dir, "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
     this.active = { number: n, path, bytes: 0 };
     this.activeSince = Date.now();
   }

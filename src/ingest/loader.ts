@@ -5,6 +5,7 @@ import type {
   Warehouse,
 } from "../warehouse/warehouse.js";
 import type { IngestLog, Segment } from "./ingest-log.js";
+import { repairSegment } from "./log-repair.js";
 
 export interface LoaderOptions {
   /** Retries of the same messageId are stored once within at least this window. */
@@ -67,6 +68,16 @@ export class Loader {
         // The segments stay on disk and in the queue; they are retried, and replayed at the next start.
         this.failure = err as Error;
         this.options.onError?.(segments[0]!, err as Error);
+        // A segment written by an earlier release may hold a line DuckDB cannot read (log-repair.ts);
+        // without a repair it would be retried for ever and hold back every later segment.
+        for (const s of segments) {
+          try {
+            const bytes = repairSegment(s.path);
+            if (bytes !== null) this.log.resized(s, bytes);
+          } catch {
+            // Unreadable now (e.g. disk full): the next attempt tries again.
+          }
+        }
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

@@ -133,3 +133,26 @@ test("messages without an id get the caller's deterministic id, else a random on
   const random = processMessages([{ type: "track", event: "A", anonymousId: "a" }], null, ctx());
   assert.match(rows(random.lines)[0].message_id, /^[0-9a-f-]{36}$/);
 });
+
+test("rows leave null fields out; the loader reads a missing key as NULL", () => {
+  const r = processMessages([{ type: "track", event: "A", anonymousId: "a", messageId: "m" }], null, ctx());
+  const [row] = rows(r.lines);
+  assert.ok(!r.lines.includes("null"), r.lines);
+  assert.equal(row.user_id, undefined);
+  assert.equal(row.is_bot, false, "is_bot is always written");
+  assert.deepEqual([row.properties, row.traits, row.context], [{}, {}, {}]);
+});
+
+test("lone surrogates, which DuckDB's JSON reader refuses, become U+FFFD; pairs and keys are kept", () => {
+  const input = JSON.parse(
+    '[{"type":"track","event":"E\\ud800","anonymousId":"a\\udc00","messageId":"m","properties":{"__proto__":{"k\\ud800":"\\ud83d\\ude00"}}},{"type":"track","anonymousId":"\\ud800","messageId":"bad"}]',
+  );
+  const r = processMessages(input, null, ctx());
+  assert.doesNotMatch(r.lines, /\\u[dD][89a-fA-F]/);
+  const [row, dead] = rows(r.lines);
+  assert.equal(row.event, "E\ufffd");
+  assert.equal(row.anonymous_id, "a\ufffd");
+  assert.equal(JSON.stringify(row.properties), '{"__proto__":{"k\ufffd":"😀"}}');
+  assert.equal(dead.kind, "rejected");
+  assert.equal(r.rejected[0]!.index, 1);
+});

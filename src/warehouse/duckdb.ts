@@ -28,7 +28,10 @@ export interface DuckDBOptions {
 
 export class WarehouseLockedError extends Error {}
 
-/** Columns of an ingest-log line, as the loader reads them (see ingest/event-row.ts). */
+/**
+ * Columns of an ingest-log line, as the loader reads them (see ingest/pipeline.ts). A key missing from
+ * a line reads as NULL: event rows leave their null fields out.
+ */
 const LOG_COLUMNS = `{
   kind: 'VARCHAR', message_id: 'VARCHAR', type: 'VARCHAR', event: 'VARCHAR', anonymous_id: 'VARCHAR',
   user_id: 'VARCHAR', group_id: 'VARCHAR', previous_id: 'VARCHAR', ts: 'BIGINT', sent_at: 'BIGINT',
@@ -37,6 +40,11 @@ const LOG_COLUMNS = `{
   device_type: 'VARCHAR', is_bot: 'BOOLEAN', revenue: 'DOUBLE', currency: 'VARCHAR', properties: 'JSON',
   traits: 'JSON', context: 'JSON', reason: 'VARCHAR', field: 'VARCHAR', payload: 'VARCHAR'
 }`;
+
+/** Shapes of the JSON texts that carry decided identity links and customer-map changes (loadLinks). */
+const LINKS_JSON =
+  '[{"k":"VARCHAR","fk":"VARCHAR","f":"VARCHAR","tk":"VARCHAR","t":"VARCHAR","s":"BIGINT","m":"VARCHAR","st":"VARCHAR","r":"VARCHAR"}]';
+const CHANGES_JSON = '[{"kind":"VARCHAR","id":"VARCHAR","customer_id":"VARCHAR"}]';
 
 const WIDE_INTEGERS: ReadonlySet<DuckDBTypeId> = new Set([
   DuckDBTypeId.BIGINT,
@@ -251,31 +259,37 @@ export class DuckDBWarehouse implements Warehouse {
       "SELECT coalesce(max(seq), 0) AS seq FROM identity_links",
     );
     const l = decision.links;
+    // The decided links go over as one JSON text, not ten bound lists: binding a list converts every
+    // element on the JavaScript thread, which the request path shares.
     await tx.run(
       `INSERT INTO identity_links
-       SELECT $1 + generate_subscripts($2::VARCHAR[], 1), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]),
-              unnest($4::VARCHAR[]), unnest($5::VARCHAR[]), unnest($6::VARCHAR[]),
-              epoch_ms(unnest($7::VARCHAR[])::BIGINT), unnest($8::VARCHAR[]), unnest($9::VARCHAR[]),
-              nullif(unnest($10::VARCHAR[]), '')`,
+       SELECT $1 + i, x.k, x.fk, x.f, x.tk, x.t, epoch_ms(x.s), x.m, x.st, nullif(x.r, '')
+       FROM (SELECT generate_subscripts(v, 1) AS i, unnest(v) AS x
+             FROM (SELECT json_transform($2::VARCHAR, '${LINKS_JSON}') AS v))`,
       [
         seq,
-        l.map((x) => x.linkKind),
-        l.map((x) => x.fromKind),
-        l.map((x) => x.fromId),
-        l.map((x) => x.toKind),
-        l.map((x) => x.toId),
-        l.map((x) => String(x.seenAt)),
-        l.map((x) => x.messageId),
-        l.map((x) => x.status),
-        l.map((x) => x.reason ?? ""),
+        JSON.stringify(
+          l.map((x) => ({
+            k: x.linkKind,
+            fk: x.fromKind,
+            f: x.fromId,
+            tk: x.toKind,
+            t: x.toId,
+            s: x.seenAt,
+            m: x.messageId,
+            st: x.status,
+            r: x.reason ?? null,
+          })),
+        ),
       ],
     );
     const c = decision.changes;
     if (c.length > 0) {
       await tx.run(
         `INSERT OR REPLACE INTO customer_map
-         SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[])`,
-        [c.map((x) => x.kind), c.map((x) => x.id), c.map((x) => x.customerId)],
+         SELECT x.kind, x.id, x.customer_id
+         FROM (SELECT unnest(json_transform($1::VARCHAR, '${CHANGES_JSON}')) AS x)`,
+        [JSON.stringify(c.map((x) => ({ kind: x.kind, id: x.id, customer_id: x.customerId })))],
       );
     }
     return l.length;
