@@ -205,40 +205,25 @@ export class AutomationEngine {
       const rule = rules.get(job.rule_id);
       const action = rule?.actions[job.action_index];
       const now = this.clock();
+      const finish = async (status: "skipped" | "held_out" | "suppressed", reason: string) => {
+        await updateJob(this.wh, job.id, { status, reason, finished: true }, now);
+        summary[status === "held_out" ? "heldOut" : status]++;
+      };
       if (!rule || !action || action.kind !== job.action_kind) {
-        await updateJob(
-          this.wh,
-          job.id,
-          { status: "skipped", reason: "the rule or action is no longer in the playbook", finished: true },
-          now,
-        );
-        summary.skipped++;
+        await finish("skipped", "the rule or action is no longer in the playbook");
         continue;
       }
       if (!rule.enabled) {
-        await updateJob(
-          this.wh,
-          job.id,
-          { status: "skipped", reason: "the rule is disabled", finished: true },
-          now,
-        );
-        summary.skipped++;
+        await finish("skipped", "the rule is disabled");
         continue;
       }
-      const reason = blocked.get(job.id);
-      if (reason) {
-        await updateJob(this.wh, job.id, { status: "skipped", reason, finished: true }, now);
-        summary.skipped++;
+      const blockedBy = blocked.get(job.id);
+      if (blockedBy) {
+        await finish("skipped", blockedBy);
         continue;
       }
       if (job.attempts === 0 && holdoutDraw(rule.id, job.customer_id) < rule.holdout) {
-        await updateJob(
-          this.wh,
-          job.id,
-          { status: "held_out", reason: "in the rule's control group", finished: true },
-          now,
-        );
-        summary.heldOut++;
+        await finish("held_out", "in the rule's control group");
         continue;
       }
       const quietEnd = quietUntil(now, rule.quietHours);
@@ -253,18 +238,13 @@ export class AutomationEngine {
         continue;
       }
       if (action.kind === "email" && unsubscribed.has(job.customer_id)) {
-        const reason = "unsubscribed from email";
-        await updateJob(this.wh, job.id, { status: "suppressed", reason, finished: true }, now);
-        summary.suppressed++;
+        await finish("suppressed", "unsubscribed from email");
         continue;
       }
-      if (job.attempts === 0) {
-        const capped = await this.capReached(job, rule, action, playbook, now);
-        if (capped) {
-          await updateJob(this.wh, job.id, { status: "suppressed", reason: capped, finished: true }, now);
-          summary.suppressed++;
-          continue;
-        }
+      const capped = job.attempts === 0 ? await this.capReached(job, rule, action, playbook, now) : null;
+      if (capped) {
+        await finish("suppressed", capped);
+        continue;
       }
       // An email without its own sender uses the playbook's.
       const withSender =
