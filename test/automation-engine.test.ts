@@ -186,18 +186,21 @@ test("a wait, then unless: the customer who converted meanwhile is skipped; noth
   assert.match(bob.reason!, /unless: did goal:purchase/);
 });
 
-test("caps: per customer and rule, and across the rules of a channel", async () => {
-  const playbook = parsePlaybook(
-    `caps: { email: 2 per 7d }
-rules:
-  - id: coupon
+/** Two email rules, one capped once a day per customer; the playbook caps emails at two a week. */
+const CAPPED_EMAILS = `  - id: coupon
     trigger: { event: Coupon Viewed }
     cap: 1 per 1d
     actions: [ { email: { template: coupon, from: "a@example.com", subject: s, text: t } } ]
   - id: wishlist
     trigger: { event: Product Added to Wishlist }
     actions: [ { email: { template: wishlist, from: "a@example.com", subject: s, text: t } } ]
-`,
+`;
+
+test("caps: per customer and rule, and across the rules of a channel", async () => {
+  const playbook = parsePlaybook(
+    `caps: { email: 2 per 7d }
+rules:
+${CAPPED_EMAILS}`,
     "rules.yml",
     catalog,
   );
@@ -395,14 +398,7 @@ rules:
     wait: 1h
     unless: did goal:purchase
     actions: [ { webhook: { url: "https://hooks.example.com/nudge" } } ]
-  - id: coupon
-    trigger: { event: Coupon Viewed }
-    cap: 1 per 1d
-    actions: [ { email: { template: coupon, from: "a@example.com", subject: s, text: t } } ]
-  - id: wishlist
-    trigger: { event: Product Added to Wishlist }
-    actions: [ { email: { template: wishlist, from: "a@example.com", subject: s, text: t } } ]
-`,
+${CAPPED_EMAILS}`,
     "rules.yml",
     catalog,
   );

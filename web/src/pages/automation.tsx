@@ -301,17 +301,7 @@ function DryRun({ rules }: { rules: RuleSummary[] }) {
           Before
           <input type="date" name="to" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
-        <label className="field">
-          Rule
-          <select name="rule" value={rule} onChange={(e) => setRule(e.target.value)}>
-            <option value="">All rules</option>
-            {rules.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RuleSelect rules={rules} value={rule} onChange={setRule} />
         <button type="submit" className="primary">
           Run
         </button>
@@ -407,17 +397,7 @@ function RunLog({ rules, live }: { rules: RuleSummary[]; live: boolean }) {
             ))}
           </select>
         </label>
-        <label className="field">
-          Rule
-          <select name="rule" value={rule} onChange={(e) => setRule(e.target.value)}>
-            <option value="">All rules</option>
-            {rules.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RuleSelect rules={rules} value={rule} onChange={setRule} />
       </form>
       {log.status === "loading" && <Loading label="Loading the run log" />}
       {log.status === "error" && <ErrorState error={log.error} retry={log.reload} />}
@@ -487,5 +467,30 @@ function Jobs({
         />
       )}
     </>
+  );
+}
+
+/** All rules or one, by id. */
+function RuleSelect({
+  rules,
+  value,
+  onChange,
+}: {
+  rules: readonly RuleSummary[];
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  return (
+    <label className="field">
+      Rule
+      <select name="rule" value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">All rules</option>
+        {rules.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
