@@ -50,6 +50,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   let engine: AutomationEngine | null = null;
   let deliverers: ReturnType<typeof createDeliverers> | null = null;
+  let automationWarehouse: Warehouse | null = null;
   if (ownRules) {
     deliverers = createDeliverers({
       smtpUrl: config.automation.smtpUrl,
@@ -58,8 +59,10 @@ export async function serve(options: ServeOptions): Promise<void> {
       env: process.env,
       userAgent: "Touchpoint/0.1.0",
     });
+    // Automation reads on a connection of its own: an hourly scan must not hold up the dashboard's reports.
+    automationWarehouse = await warehouse.withOwnReader();
     engine = new AutomationEngine(
-      warehouse,
+      automationWarehouse,
       ingestor,
       playbook,
       catalog,
@@ -76,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     try {
       await engine?.stop();
       await deliverers?.close();
+      await automationWarehouse?.close();
       await app.close();
       await rt.close();
       logger.info("stopped cleanly");

@@ -107,6 +107,7 @@ class Connection implements Queryable {
 export class DuckDBWarehouse implements Warehouse {
   readonly dialect = duckdbDialect;
   private closed = false;
+  private shared = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -295,13 +296,25 @@ export class DuckDBWarehouse implements Warehouse {
     return l.length;
   }
 
+  async withOwnReader(): Promise<Warehouse> {
+    const reads = new DuckDBWarehouse(
+      this.instance,
+      this.writer,
+      new Connection(await this.instance.connect()),
+    );
+    reads.shared = true;
+    return reads;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writer.serial(async () => undefined);
     await this.reader.serial(async () => undefined);
-    this.writer.raw.closeSync();
     this.reader.raw.closeSync();
+    // A warehouse from withOwnReader() shares the instance and the writer with the one that opened them.
+    if (this.shared) return;
+    await this.writer.serial(async () => undefined);
+    this.writer.raw.closeSync();
     this.instance.closeSync();
   }
 }

@@ -61,5 +61,11 @@ export interface Warehouse extends Queryable {
   queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown[]>>;
   /** The highest segment number loaded so far (0 when none). */
   lastLoadedSegment(): Promise<number>;
+  /**
+   * The same warehouse with reads on a connection of their own (writes still go through the one writer):
+   * for background work, such as automation's scans, that must not queue with the reports users wait for.
+   * Closing it closes only that connection.
+   */
+  withOwnReader(): Promise<Warehouse>;
   close(): Promise<void>;
 }

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test from "node:test";
+import { DuckDBWarehouse } from "./duckdb.js";
+
+test("withOwnReader: its own reads see what the writer committed; closing it leaves the warehouse open", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
+  try {
+    const wh = await DuckDBWarehouse.open(join(dir, "w.duckdb"));
+    const reads = await wh.withOwnReader();
+    await wh.run("INSERT INTO ingest_state VALUES ('a', 1)");
+    assert.deepEqual(await reads.query("SELECT value FROM ingest_state WHERE key = 'a'"), [{ value: 1 }]);
+    // Writes through it go through the same writer.
+    await reads.run("INSERT INTO ingest_state VALUES ('b', 2)");
+    assert.deepEqual(await wh.query("SELECT count(*) AS n FROM ingest_state WHERE key IN ('a', 'b')"), [
+      { n: 2 },
+    ]);
+    // Both readers at once.
+    const [x, y] = await Promise.all([
+      wh.query("SELECT count(*) AS n FROM range(1000000)"),
+      reads.query("SELECT count(*) AS n FROM range(1000000)"),
+    ]);
+    assert.deepEqual([x, y], [[{ n: 1000000 }], [{ n: 1000000 }]]);
+    await reads.close();
+    assert.deepEqual(await wh.query("SELECT value FROM ingest_state WHERE key = 'b'"), [{ value: 2 }]);
+    await wh.run("INSERT INTO ingest_state VALUES ('c', 3)");
+    await wh.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
