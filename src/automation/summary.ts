@@ -3,6 +3,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import { compileCatalog } from "../catalog/compile.js";
 import { SqlBuilder } from "../warehouse/sql-builder.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
+import { defaultPlaybookPath } from "./default.js";
 import { formatMs } from "./engine.js";
 import { lift } from "./lift.js";
 import type { AutomationReport, RuleSummary } from "./report.js";
@@ -108,5 +109,7 @@ export async function automationReport(
       lift: l,
     });
   }
-  return { live, playbook: playbook.file, rules };
+  // The built-in playbook's path is where the product is installed: say what it is instead.
+  const file = playbook.file === defaultPlaybookPath() ? "the built-in playbook" : playbook.file;
+  return { live, playbook: file, rules };
 }
