@@ -5,7 +5,6 @@ import { openWarehouse } from "../src/warehouse/duckdb.js";
 import {
   addSource,
   basicAuth,
-  cli,
   createApiToken,
   type RunningServer,
   startServer,

@@ -1,15 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
-import {
-  addSource,
-  basicAuth,
-  cli,
-  createApiToken,
-  type RunningServer,
-  startServer,
-  tempDir,
-} from "./support.js";
+import { addSource, basicAuth, createApiToken, type RunningServer, startServer, tempDir } from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let server: RunningServer;

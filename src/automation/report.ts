@@ -71,7 +71,7 @@ export type RuleSummary = Static<typeof RuleSummary>;
 
 export const AutomationReport = Type.Object({
   live: Type.Boolean({ description: "the server runs this playbook (false: shown for a dry run only)" }),
-  playbook: Type.String({ description: "the playbook file, or \"the built-in playbook\"" }),
+  playbook: Type.String({ description: 'the playbook file, or "the built-in playbook"' }),
   rules: Type.Array(RuleSummary),
 });
 export type AutomationReport = Static<typeof AutomationReport>;
