@@ -2,14 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { FunnelReport } from "../src/analysis/funnel/report.js";
 import {
-  addSource,
+  BOT_UA,
   cli,
-  createApiToken,
+  HUMAN_UA,
   type RunningServer,
-  sendBatch,
+  serveBatch,
   startServer,
-  tempDir,
-  waitForReport,
+  type tempDir,
 } from "./support.js";
 
 // Steps "Product Viewed, Product Added?, Checkout Started within 1h, Order Completed", window 1d.
@@ -22,8 +21,6 @@ import {
 // f         sent out of order: OC 10:30, CS 10:20, PV 10:00              1 . 3 4
 // h         PV 10:00, Coupon Denied 10:10, CS 10:20, OC 10:30            1 . 3 4 (with --exclude: 1 only)
 // bot       PV, CS, OC with a crawler's user agent                       not counted
-const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-const UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const at = (hhmm: string, day = "02") => `2026-03-${day}T${hhmm}:00.000Z`;
 const track = (
   userId: string,
@@ -36,7 +33,7 @@ const track = (
   event,
   timestamp,
   properties,
-  context: { userAgent: UA },
+  context: { userAgent: HUMAN_UA },
 });
 const BATCH = [
   track("a", "Product Viewed", at("10:00"), { color: "red" }),
@@ -54,14 +51,14 @@ const BATCH = [
     anonymousId: "anon-d",
     event: "Product Viewed",
     timestamp: at("09:00"),
-    context: { userAgent: UA },
+    context: { userAgent: HUMAN_UA },
   },
   {
     type: "identify",
     userId: "d",
     anonymousId: "anon-d",
     timestamp: at("09:30"),
-    context: { userAgent: UA },
+    context: { userAgent: HUMAN_UA },
   },
   track("d", "Checkout Started", at("09:45")),
   track("d", "Order Completed", at("10:00", "03"), { revenue: 10 }),
@@ -88,20 +85,13 @@ let server: RunningServer | null = null;
 let token: string;
 
 before(async () => {
-  tmp = tempDir();
-  db = `${tmp.dir}/funnel.duckdb`;
-  const writeKey = await addSource(db, "site");
-  token = await createApiToken(db);
-  server = await startServer(db);
-  const res = await sendBatch(server, writeKey, BATCH);
-  assert.equal(res.status, 200);
   const query = new URLSearchParams({ steps: STEPS, window: "1d" });
-  await waitForReport<FunnelReport>(
-    server,
-    token,
+  ({ tmp, db, token, server } = await serveBatch<FunnelReport>(
+    "funnel",
+    BATCH,
     `/api/funnel?${query}`,
     (r) => r.steps[0]!.customers === 7,
-  );
+  ));
 });
 after(async () => {
   await server?.stop();

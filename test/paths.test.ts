@@ -6,16 +6,7 @@ import type { PathsReport, SankeyLink, SankeyNode } from "../src/analysis/paths/
 import { parseCatalog } from "../src/catalog/load.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import type { Warehouse } from "../src/warehouse/warehouse.js";
-import {
-  addSource,
-  cli,
-  createApiToken,
-  type RunningServer,
-  sendBatch,
-  startServer,
-  tempDir,
-  waitForReport,
-} from "./support.js";
+import { BOT_UA, cli, HUMAN_UA, type RunningServer, serveBatch, type tempDir } from "./support.js";
 
 // The hand-written business, with the default catalog: W = website_visit (pages), P = product_pages
 // (Product Viewed), C = cart (Product Added), K = checkout (Checkout Started); Order Completed is the goal.
@@ -32,8 +23,6 @@ import {
 //           P 11:21 (31 min: a new session), K 11:25, order 11:30
 // e         a bot's W and P (not counted)
 // The batch is sent in a shuffled order: arrival order must not matter.
-const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-const HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const at = (day: string, time: string) => `2026-03-${day}T${time}.000Z`;
 const who = (id: string) => (id.startsWith("anon-") ? { anonymousId: id } : { userId: id });
 const track = (id: string, event: string, timestamp: string, ua = HUMAN_UA) => ({
@@ -220,15 +209,13 @@ let server: RunningServer | null = null;
 let token: string;
 
 before(async () => {
-  tmp = tempDir();
-  db = `${tmp.dir}/paths.duckdb`;
-  const writeKey = await addSource(db, "site");
-  token = await createApiToken(db);
-  server = await startServer(db);
-  const res = await sendBatch(server, writeKey, SHUFFLED);
-  assert.equal(res.status, 200);
-  assert.equal(((await res.json()) as { accepted: number }).accepted, EVENTS.length);
-  await waitForReport<PathsReport>(server, token, "/api/paths", (r) => r.sequences === 6);
+  assert.equal(SHUFFLED.length, EVENTS.length);
+  ({ tmp, db, token, server } = await serveBatch<PathsReport>(
+    "paths",
+    SHUFFLED,
+    "/api/paths",
+    (r) => r.sequences === 6,
+  ));
 });
 after(async () => {
   await server?.stop();

@@ -7,15 +7,13 @@ import { touchpointCondition } from "../src/catalog/touchpoint-rule.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import { SqlBuilder } from "../src/warehouse/sql-builder.js";
 import {
-  addSource,
+  BOT_UA,
   cli,
-  createApiToken,
+  HUMAN_UA,
   type RunningServer,
-  sendBatch,
+  serveBatch,
   simulatedWarehouse,
-  startServer,
   tempDir,
-  waitForReport,
 } from "./support.js";
 
 // Weeks of the hand-written business (Mondays): W1 2026-01-05, W2 01-12, W3 01-19, W4 01-26, W5 02-02.
@@ -30,8 +28,6 @@ import {
 // e         a bot's page 01-06 (W1, not counted), Page 01-21 (W3)          W3          —
 // g         anonymous page 01-07 (W1); identify g + anon-g plan=gold       W1          W4
 //           01-13 (W2); Order 01-26 00:00 (W4)
-const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-const HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const track = (userId: string, event: string, timestamp: string, extra: Record<string, unknown> = {}) => ({
   type: "track",
   userId,
@@ -79,15 +75,12 @@ let server: RunningServer | null = null;
 let token: string;
 
 before(async () => {
-  tmp = tempDir();
-  db = `${tmp.dir}/retention.duckdb`;
-  const writeKey = await addSource(db, "site");
-  token = await createApiToken(db);
-  server = await startServer(db);
-  const res = await sendBatch(server, writeKey, BATCH);
-  assert.equal(res.status, 200);
-  assert.equal(((await res.json()) as { accepted: number }).accepted, BATCH.length);
-  await waitForReport<RetentionReport>(server, token, "/api/retention", (r) => r.end === END);
+  ({ tmp, db, token, server } = await serveBatch<RetentionReport>(
+    "retention",
+    BATCH,
+    "/api/retention",
+    (r) => r.end === END,
+  ));
 });
 after(async () => {
   await server?.stop();

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -137,4 +138,30 @@ export function sendBatch(server: RunningServer, writeKey: string, batch: unknow
     headers: { "content-type": "application/json", authorization: basicAuth(writeKey) },
     body: JSON.stringify({ batch }),
   });
+}
+
+/** A person's browser and a crawler: events sent with the second are stored as bots and never counted. */
+export const HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+export const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/**
+ * A server on a fresh warehouse holding `batch`, sent through /v1/batch with every message accepted, and a
+ * read token; resolves once the report at `path` satisfies `ready`, i.e. the batch is loaded.
+ */
+export async function serveBatch<R>(
+  name: string,
+  batch: readonly unknown[],
+  path: string,
+  ready: (report: R) => boolean,
+): Promise<{ tmp: ReturnType<typeof tempDir>; db: string; token: string; server: RunningServer }> {
+  const tmp = tempDir();
+  const db = `${tmp.dir}/${name}.duckdb`;
+  const writeKey = await addSource(db, "site");
+  const token = await createApiToken(db);
+  const server = await startServer(db);
+  const res = await sendBatch(server, writeKey, [...batch]);
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as { accepted: number }).accepted, batch.length);
+  await waitForReport<R>(server, token, path, ready);
+  return { tmp, db, token, server };
 }

@@ -77,6 +77,22 @@ export function positive(name: string, text: string | undefined, fallback: numbe
   return n;
 }
 
+/** A whole number from `min` to `max` (`fallback` when absent), or an error naming the parameter. */
+export function bounded(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const n = positive(name, text, fallback, true);
+  if (n < min || n > max)
+    throw new ReportParamError(
+      `--${name}: ${min > 0 ? `from ${min} to ${max}` : `at most ${max}`}, not ${n}`,
+    );
+  return n;
+}
+
 export function duration(name: string, text: string | undefined, fallback: string): number {
   try {
     return parseDuration(text ?? fallback);

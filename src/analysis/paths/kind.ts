@@ -1,6 +1,7 @@
 import type { Catalog } from "../../catalog/catalog.js";
 import { closeMatches } from "../../catalog/suggest.js";
 import {
+  bounded,
   choice,
   duration,
   pct,
@@ -36,12 +37,6 @@ export function touchpointParam(name: string, text: string | undefined, catalog:
   );
 }
 
-function count(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  const n = positive(name, text, fallback, true);
-  if (n < min || n > max) throw new ReportParamError(`--${name}: from ${min} to ${max}, not ${n}`);
-  return n;
-}
-
 export const pathsKind: ReportKind<PathsReport> = {
   description:
     "paths through the touchpoints per customer or session: top paths with conversion, and a Sankey",
@@ -74,9 +69,9 @@ export const pathsKind: ReportKind<PathsReport> = {
       sessionGapMs,
       start,
       end,
-      depth: count("depth", params.depth, 5, 1, MAX_DEPTH),
+      depth: bounded("depth", params.depth, 5, 1, MAX_DEPTH),
       minShare,
-      limit: count("limit", params.limit, 20, 1, MAX_LIMIT),
+      limit: bounded("limit", params.limit, 20, 1, MAX_LIMIT),
     });
   },
   rows: (r) => [

@@ -1,12 +1,4 @@
-import {
-  choice,
-  pct,
-  positive,
-  type ReportKind,
-  ReportParamError,
-  type ReportParams,
-  scope,
-} from "../params.js";
+import { bounded, choice, pct, type ReportKind, scope } from "../params.js";
 import { periodOf, periodStart } from "./periods.js";
 import { RetentionReport } from "./report.js";
 import { retention } from "./retention.js";
@@ -14,12 +6,6 @@ import { parseReturnRule } from "./return-rule.js";
 
 /** The most offsets a report shows: ten years of months, five of weeks. */
 const MAX_PERIODS = 260;
-
-function periodsParam(params: ReportParams, period: "week" | "month"): number {
-  const n = positive("periods", params.periods, period === "week" ? 8 : 6, true);
-  if (n > MAX_PERIODS) throw new ReportParamError(`--periods: at most ${MAX_PERIODS}, not ${n}`);
-  return n;
-}
 
 export const retentionKind: ReportKind<RetentionReport> = {
   description:
@@ -42,7 +28,7 @@ export const retentionKind: ReportKind<RetentionReport> = {
         catalog.touchpoints.map((t) => t.id),
       ),
       period,
-      periods: periodsParam(params, period),
+      periods: bounded("periods", params.periods, period === "week" ? 8 : 6, 0, MAX_PERIODS),
     });
   },
   rows: (r) => {
