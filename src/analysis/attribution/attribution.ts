@@ -32,11 +32,8 @@ export async function attribution(
   const result = run(journeys.paths, options);
   if (journeys.timeDecay) {
     // Every model lists the same keys: the ones the paths have, at 0 when they earned nothing.
-    const keys = new Set(journeys.paths.flatMap((p) => p.path));
     const decay = new Map(journeys.timeDecay.map((c) => [c.key, c]));
-    result.models.time_decay = [...keys]
-      .sort()
-      .map((key) => decay.get(key) ?? { key, conversions: 0, value: 0 });
+    result.models.time_decay = result.keys.map((key) => decay.get(key) ?? { key, conversions: 0, value: 0 });
   }
   return report(result, options, {
     source: "warehouse",

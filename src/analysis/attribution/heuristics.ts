@@ -6,9 +6,10 @@ type Give = (key: string, share: number) => void;
 
 function byRule(
   rows: readonly PathSummaryRow[],
+  keys: readonly string[],
   rule: (path: readonly string[], give: Give) => void,
 ): Credit[] {
-  const ledger = new Ledger(channelsOf(rows));
+  const ledger = new Ledger(keys);
   for (const row of rows) {
     if (row.conversions === 0 && row.value === 0) continue;
     if (row.path.length === 0) throw new Error("attribution: a converting path has no touches");
@@ -17,29 +18,29 @@ function byRule(
   return ledger.credits();
 }
 
-export const firstTouch = (rows: readonly PathSummaryRow[]): Credit[] =>
-  byRule(rows, (path, give) => give(path[0]!, 1));
+export const firstTouch = (rows: readonly PathSummaryRow[], keys = channelsOf(rows)): Credit[] =>
+  byRule(rows, keys, (path, give) => give(path[0]!, 1));
 
-export const lastTouch = (rows: readonly PathSummaryRow[]): Credit[] =>
-  byRule(rows, (path, give) => give(path[path.length - 1]!, 1));
+export const lastTouch = (rows: readonly PathSummaryRow[], keys = channelsOf(rows)): Credit[] =>
+  byRule(rows, keys, (path, give) => give(path[path.length - 1]!, 1));
 
 /** The last touch not named `Direct` (any case); a path of only Direct keeps its last touch. */
-export const lastNonDirect = (rows: readonly PathSummaryRow[]): Credit[] =>
-  byRule(rows, (path, give) => {
+export const lastNonDirect = (rows: readonly PathSummaryRow[], keys = channelsOf(rows)): Credit[] =>
+  byRule(rows, keys, (path, give) => {
     let i = path.length - 1;
     while (i >= 0 && path[i]!.toLowerCase() === "direct") i--;
     give(path[i >= 0 ? i : path.length - 1]!, 1);
   });
 
 /** Each touch 1/length; repeated touches count separately. */
-export const linear = (rows: readonly PathSummaryRow[]): Credit[] =>
-  byRule(rows, (path, give) => {
+export const linear = (rows: readonly PathSummaryRow[], keys = channelsOf(rows)): Credit[] =>
+  byRule(rows, keys, (path, give) => {
     for (const key of path) give(key, 1 / path.length);
   });
 
 /** 100 % for one touch, 50/50 for two, else 40 % first, 40 % last and 20 % shared by the touches between. */
-export const positionBased = (rows: readonly PathSummaryRow[]): Credit[] =>
-  byRule(rows, (path, give) => {
+export const positionBased = (rows: readonly PathSummaryRow[], keys = channelsOf(rows)): Credit[] =>
+  byRule(rows, keys, (path, give) => {
     const n = path.length;
     if (n === 1) return give(path[0]!, 1);
     if (n === 2) {

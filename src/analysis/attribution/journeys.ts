@@ -2,16 +2,19 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { eventCache } from "../cache/event-cache.js";
+import { eventCache, SURVEY_RESPONSE } from "../cache/event-cache.js";
 import type { Scope } from "../scope.js";
 import {
-  cachedEvents,
+  buildSequences,
+  cachedSequences,
   codedEvents,
   codeOf,
   conversionsCte,
+  keyedTouches,
   msOf,
+  type PathSummaryLists,
   pathSummarySelect,
-  sequenceAggregates,
+  readPathSummary,
 } from "../sequences.js";
 import type { PathSummaryRow } from "./paths.js";
 
@@ -44,14 +47,7 @@ export interface WarehouseJourneys {
   timeDecay: Credit[] | null;
 }
 
-type Row = {
-  kind: "path" | "decay";
-  path: number[] | null;
-  key: number | null;
-  conversions: number;
-  value: number;
-  nulls: number;
-};
+type DecayRow = { kind: "decay"; key: number; conversions: number; value: number };
 
 /**
  * The journeys the attribution models run on, aggregated in the warehouse: for each conversion (a goal
@@ -67,21 +63,13 @@ export async function warehouseJourneys(
   const compiled = compileCatalog(catalog);
   const b = new SqlBuilder(wh.dialect);
   const cache = options.cache === false ? null : await eventCache(wh, catalog);
-  let names: readonly string[];
-  let keyExpr: string;
-  if (options.by === "touchpoint") {
-    names = compiled.touchpointIds;
-    keyExpr = cache ? "e.code" : "code";
-  } else if (cache) {
-    names = cache.channels;
-    keyExpr = "e.channel";
-  } else {
-    // Channels are a short, open list: code them by their position among the stored ones.
-    names = (await wh.query<{ channel: string }>("SELECT DISTINCT channel FROM events ORDER BY channel")).map(
+  // Channels are a short, open list: coded by their position among the stored ones.
+  const channels =
+    cache?.channels ??
+    (await wh.query<{ channel: string }>("SELECT DISTINCT channel FROM events ORDER BY channel")).map(
       (r) => r.channel,
     );
-    keyExpr = `list_position(${names.length ? b.param([...names]) : "[]"}::VARCHAR[], channel)`;
-  }
+  const names = options.by === "touchpoint" ? compiled.touchpointIds : channels;
   const lookback = b.param(options.lookbackMs);
   const decay =
     options.halfLifeMs != null
@@ -95,38 +83,42 @@ export async function warehouseJourneys(
           FROM conversions)))
     GROUP BY key`
       : "";
-  const events = cache
-    ? cachedEvents(b, options, [`${keyExpr} AS key`])
-    : codedEvents(b, compiled, options, [`${keyExpr} AS key`]);
+  const sequences = cache
+    ? cachedSequences(b, options)
+    : buildSequences(
+        codedEvents(b, compiled, options, [
+          `list_position(${channels.length ? b.param([...channels]) : "[]"}::VARCHAR[], channel) AS ch`,
+          `event = '${SURVEY_RESPONSE}' AS is_response`,
+          "currency",
+        ]),
+      );
   const sql = `
-    WITH ev AS (${events}),
-    seq AS MATERIALIZED (
-      SELECT ${sequenceAggregates("code IS NOT NULL AND key IS NOT NULL", "key")}
-      FROM ev GROUP BY customer_id
+    WITH seq AS MATERIALIZED (
+      SELECT ${keyedTouches(options.by)} AS l, gv, n_goals, n_touches FROM (${sequences})
     ),
     ${conversionsCte(lookback)}
-    ${pathSummarySelect(lookback, codeOf, false)}
+    ${pathSummarySelect(lookback, codeOf)}
     ${decay}`;
-  const rows = await wh.query<Row>(sql, b.params);
+  const rows = await wh.query<PathSummaryLists | DecayRow>(sql, b.params);
   const nameOf = (code: number) => names[code - 1]!;
-  const paths: PathSummaryRow[] = [];
+  const { paths, unattributed } = readPathSummary(
+    rows.find((r): r is PathSummaryLists => r.kind === "paths"),
+    nameOf,
+  );
   const result: WarehouseJourneys = {
     paths,
     conversions: 0,
     value: 0,
-    unattributed: { conversions: 0, value: 0 },
-    timeDecay: options.halfLifeMs != null ? [] : null,
+    unattributed,
+    timeDecay: null,
   };
-  for (const r of rows) {
-    if (r.kind === "path" && r.path!.length === 0) {
-      result.unattributed = { conversions: r.conversions, value: r.value };
-    } else if (r.kind === "path") {
-      paths.push({ path: r.path!.map(nameOf), conversions: r.conversions, value: r.value, nulls: r.nulls });
-      result.conversions += r.conversions;
-      result.value += r.value;
-    } else {
-      result.timeDecay!.push({ key: nameOf(r.key!), conversions: r.conversions, value: r.value });
-    }
+  for (const p of paths) {
+    result.conversions += p.conversions;
+    result.value += p.value;
   }
+  if (options.halfLifeMs != null)
+    result.timeDecay = rows
+      .filter((r): r is DecayRow => r.kind === "decay")
+      .map((r) => ({ key: nameOf(r.key), conversions: r.conversions, value: r.value }));
   return result;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { type MarkovSolver, markov } from "./markov.js";
+import { type FirstOrderTransitions, type MarkovSolver, markov, markovOfTransitions } from "./markov.js";
 import { parsePathSummary } from "./path-file.js";
 import type { PathSummaryRow } from "./paths.js";
 
@@ -136,4 +136,58 @@ test("edge cases: no conversions, no value, channels only in null journeys", () 
 test("the order must be 1 to 4", () => {
   for (const order of [0, 5, 1.5])
     assert.throws(() => markov([], order), /order must be an integer from 1 to 4/);
+});
+
+/** The first-order transitions of path rows, summed as the journey map's query sums them. */
+function transitionsOf(rows: readonly PathSummaryRow[]): FirstOrderTransitions {
+  const starts = new Map<string, number>();
+  const steps = new Map<string, { from: string; to: string; weight: number }>();
+  const ends = new Map<string, { key: string; conversions: number; nulls: number; value: number }>();
+  for (const { path, conversions, nulls, value } of rows) {
+    const weight = conversions + nulls;
+    starts.set(path[0]!, (starts.get(path[0]!) ?? 0) + weight);
+    for (let i = 1; i < path.length; i++) {
+      const key = `${path[i - 1]}>${path[i]}`;
+      const step = steps.get(key) ?? { from: path[i - 1]!, to: path[i]!, weight: 0 };
+      step.weight += weight;
+      steps.set(key, step);
+    }
+    const last = path[path.length - 1]!;
+    const end = ends.get(last) ?? { key: last, conversions: 0, nulls: 0, value: 0 };
+    end.conversions += conversions;
+    end.nulls += nulls;
+    end.value += value;
+    ends.set(last, end);
+  }
+  return {
+    starts: [...starts].map(([key, weight]) => ({ key, weight })),
+    steps: [...steps.values()],
+    ends: [...ends.values()],
+  };
+}
+
+test("first order from summed transitions equals first order from the paths", () => {
+  const withRepeats: PathSummaryRow[] = [
+    { path: ["A", "A", "B"], conversions: 3, value: 30, nulls: 2 },
+    { path: ["B", "A", "A"], conversions: 1, value: 7, nulls: 5 },
+    { path: ["C"], conversions: 0, value: 0, nulls: 4 },
+    { path: ["A", "C", "B", "C"], conversions: 2, value: 11, nulls: 0 },
+  ];
+  for (const rows of [fixture(), withRepeats]) {
+    for (const solver of ["elimination", "iteration"] as const) {
+      const expected = markov(rows, 1, solver);
+      const actual = markovOfTransitions(transitionsOf(rows), solver);
+      assert.equal(actual.states, expected.states);
+      close(actual.conversionProbability, expected.conversionProbability, "P", 1e-9);
+      close(actual.valuePerJourney, expected.valuePerJourney, "E", 1e-9);
+      assert.deepEqual(
+        actual.credits.map((c) => c.key),
+        expected.credits.map((c) => c.key),
+      );
+      actual.credits.forEach((c, i) => {
+        for (const field of ["conversions", "value", "removalEffect", "valueRemovalEffect"] as const)
+          close(c[field]!, expected.credits[i]![field]!, `${solver} ${c.key} ${field}`, 1e-9);
+      });
+    }
+  }
 });

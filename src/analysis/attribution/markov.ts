@@ -56,7 +56,47 @@ export function markov(
 ): MarkovResult {
   if (!Number.isInteger(order) || order < 1 || order > MAX_MARKOV_ORDER)
     throw new RangeError(`markov: the order must be an integer from 1 to ${MAX_MARKOV_ORDER}, not ${order}`);
-  const chain = buildChain(rows, order);
+  let totalConversions = 0;
+  let totalValue = 0;
+  for (const row of rows) {
+    totalConversions += row.conversions;
+    totalValue += row.value;
+  }
+  return solveChain(buildChain(rows, order), order, totalConversions, totalValue, solver);
+}
+
+/**
+ * The journeys of a first-order chain summed by transition: where journeys start, how many go from one
+ * key to another (repeats of a key are no transition), and how many end at each key, converted or not,
+ * with their value. This is all a first-order chain reads, and far smaller than the distinct paths.
+ */
+export interface FirstOrderTransitions {
+  starts: { key: string; weight: number }[];
+  steps: { from: string; to: string; weight: number }[];
+  ends: { key: string; conversions: number; nulls: number; value: number }[];
+}
+
+/** `markov(rows, 1)` over the transitions of the rows instead of the rows themselves. */
+export function markovOfTransitions(
+  transitions: FirstOrderTransitions,
+  solver: MarkovSolver = "auto",
+): MarkovResult {
+  let totalConversions = 0;
+  let totalValue = 0;
+  for (const end of transitions.ends) {
+    totalConversions += end.conversions;
+    if (end.conversions > 0) totalValue += end.value;
+  }
+  return solveChain(chainOfTransitions(transitions), 1, totalConversions, totalValue, solver);
+}
+
+function solveChain(
+  chain: Chain,
+  order: number,
+  totalConversions: number,
+  totalValue: number,
+  solver: MarkovSolver,
+): MarkovResult {
   const { channels } = chain;
   const scale = expected(chain);
   // Once eliminating costs too much, iterate: the chains without a channel are no sparser.
@@ -71,12 +111,6 @@ export function markov(
   };
   // Without conversions every removal effect is 0; iterating towards P = 0 would only be slow.
   const full = scale.p > 0 ? solve(null) : scale;
-  let totalConversions = 0;
-  let totalValue = 0;
-  for (const row of rows) {
-    totalConversions += row.conversions;
-    totalValue += row.value;
-  }
   const removed = new Uint8Array(chain.states);
   const effects = channels.map((_, c) => {
     if (full.p === 0) return { conversions: 0, value: 0 };
@@ -256,6 +290,70 @@ function buildChain(rows: readonly PathSummaryRow[], order: number): Chain {
     nulls: Float64Array.from(nulls),
     value: Float64Array.from(value),
     statesOf: statesOf.map((s) => Int32Array.from(s)),
+    total,
+    maxValue,
+  };
+}
+
+/** The first-order chain of summed transitions: one state per key. */
+function chainOfTransitions({ starts, steps, ends }: FirstOrderTransitions): Chain {
+  const idOf = new Map<string, number>();
+  const channels: string[] = [];
+  const id = (key: string) => {
+    let i = idOf.get(key);
+    if (i === undefined) {
+      i = channels.length;
+      idOf.set(key, i);
+      channels.push(key);
+    }
+    return i;
+  };
+  for (const x of starts) id(x.key);
+  for (const x of steps) {
+    id(x.from);
+    id(x.to);
+  }
+  for (const x of ends) id(x.key);
+  const states = channels.length;
+  const conversions = new Float64Array(states);
+  const nulls = new Float64Array(states);
+  const value = new Float64Array(states);
+  for (const x of ends) {
+    const s = id(x.key);
+    conversions[s]! += x.conversions;
+    nulls[s]! += x.nulls;
+    if (x.conversions > 0) value[s]! += x.value;
+  }
+  const total = new Float64Array(states);
+  for (let s = 0; s < states; s++) total[s] = conversions[s]! + nulls[s]!;
+  const out: { to: number; weight: number }[][] = channels.map(() => []);
+  for (const x of steps) {
+    if (x.from === x.to || !(x.weight > 0)) continue;
+    out[id(x.from)]!.push({ to: id(x.to), weight: x.weight });
+    total[id(x.from)]! += x.weight;
+  }
+  const outStart = new Int32Array(states + 1);
+  out.forEach((edges, s) => {
+    outStart[s + 1] = outStart[s]! + edges.length;
+  });
+  const startWeights = new Float64Array(states);
+  for (const x of starts) startWeights[id(x.key)]! += x.weight;
+  const startTo = [...startWeights.keys()].filter((s) => startWeights[s]! > 0);
+  let maxValue = 0;
+  for (let s = 0; s < states; s++)
+    if (conversions[s]! > 0) maxValue = Math.max(maxValue, value[s]! / conversions[s]!);
+  return {
+    channels,
+    states,
+    outStart,
+    outTo: Int32Array.from(out.flat(), (e) => e.to),
+    outWeight: Float64Array.from(out.flat(), (e) => e.weight),
+    startTo: Int32Array.from(startTo),
+    startWeight: Float64Array.from(startTo, (s) => startWeights[s]!),
+    conversions,
+    nulls,
+    value,
+    statesOf: channels.map((_, s) => Int32Array.of(s)),
     total,
     maxValue,
   };

@@ -44,6 +44,8 @@ export interface AttributionResult {
   conversions: number;
   value: number;
   nulls: number;
+  /** Every key of the paths, in code-unit order: each model lists them all. */
+  keys: string[];
   /** The credits of each requested model, by key. */
   models: Partial<Record<ModelName, Credit[]>>;
   /** The chain behind `markov`: its order and states, P and E. */
@@ -63,7 +65,8 @@ export function attribute(rows: readonly PathSummaryRow[], options: AttributionO
   }
   checkRows(rows);
   const paths = aggregatePaths(rows);
-  const result: AttributionResult = { conversions: 0, value: 0, nulls: 0, models: {} };
+  const keys = channelsOf(paths);
+  const result: AttributionResult = { conversions: 0, value: 0, nulls: 0, models: {}, keys };
   for (const row of paths) {
     result.conversions += row.conversions;
     result.value += row.value;
@@ -72,19 +75,19 @@ export function attribute(rows: readonly PathSummaryRow[], options: AttributionO
   for (const name of new Set(options.models)) {
     switch (name) {
       case "first_touch":
-        result.models[name] = firstTouch(paths);
+        result.models[name] = firstTouch(paths, keys);
         break;
       case "last_touch":
-        result.models[name] = lastTouch(paths);
+        result.models[name] = lastTouch(paths, keys);
         break;
       case "last_non_direct":
-        result.models[name] = lastNonDirect(paths);
+        result.models[name] = lastNonDirect(paths, keys);
         break;
       case "linear":
-        result.models[name] = linear(paths);
+        result.models[name] = linear(paths, keys);
         break;
       case "position_based":
-        result.models[name] = positionBased(paths);
+        result.models[name] = positionBased(paths, keys);
         break;
       case "time_decay":
         if (!options.timed)
@@ -94,7 +97,7 @@ export function attribute(rows: readonly PathSummaryRow[], options: AttributionO
         result.models[name] = timeDecay(
           options.timed,
           options.halfLifeSeconds ?? DEFAULT_HALF_LIFE_SECONDS,
-          channelsOf(paths),
+          keys,
         );
         break;
       case "markov": {
@@ -104,7 +107,7 @@ export function attribute(rows: readonly PathSummaryRow[], options: AttributionO
         break;
       }
       case "shapley":
-        result.models[name] = shapley(paths);
+        result.models[name] = shapley(paths, keys);
         break;
     }
   }

@@ -21,8 +21,7 @@ interface Coalition {
  * φⱼ = Σ_{T∋j} p(T)·(w(|T|−1) + w(|T|)) − Σ_T p(T)·w(|T|), w(t) = t!(|S|−t−1)!/|S|!, w(|S|) = 0.
  * A trie of the observed sets yields them for the cost of the subsets actually observed, not 2^|S|.
  */
-export function shapley(rows: readonly PathSummaryRow[]): Credit[] {
-  const channels = channelsOf(rows);
+export function shapley(rows: readonly PathSummaryRow[], channels = channelsOf(rows)): Credit[] {
   const idOf = new Map(channels.map((c, i) => [c, i]));
   // A set as the sum of 2^id is exact up to 53 channels; beyond, the joined ids.
   const numeric = channels.length <= 52;

@@ -232,6 +232,12 @@ test("an erased customer leaves the cache with their events", async () => {
     )
   )[0]!;
   assert.equal(n, 0);
+  const { sequences } = (
+    await wh.query<{ sequences: number }>(
+      "SELECT count(*) AS sequences FROM cache_sequences WHERE customer_id = 'u10'",
+    )
+  )[0]!;
+  assert.equal(sequences, 0, "the erased customer's sequence is gone at once");
   assert.equal(await state(wh), undefined);
   await assertSameAsUncached(wh, catalog);
   const { left } = (

@@ -3,25 +3,30 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Queryable, Warehouse } from "../../warehouse/warehouse.js";
+import { buildSequences, SEQUENCE_COLUMNS } from "../sequences.js";
 
 /**
  * The classification cache: every non-bot event reduced to the small values the sequence analyses read
  * (identity pair, time, touchpoint code, channel code, goal flag and value), classified once per catalog
- * instead of on every query.
+ * instead of on every query, and each customer's events as ready sorted lists.
  *
  * - `cache_events`: one row per non-bot event. `ident` points into `cache_idents`, the distinct
- *   (user_id, anonymous_id) pairs: identity is still resolved at query time by joining that small table
- *   with `customer_map` (see `identitySql`), so a late merge re-attributes history as with
- *   `customer_events`.
+ *   (user_id, anonymous_id) pairs: an identity pair's events never move, only the customer it belongs to.
+ * - `cache_members`: each identity pair's customer under the identity map when the cache was last synced.
+ * - `cache_sequences`: one row per customer, their events as the sorted lists the sequence analyses
+ *   read (see `SEQUENCE_COLUMNS` in sequences.ts), so a report sorts nothing per query.
  * - `cache_answers`: the survey answers (rated touchpoint, metric, score) of `Survey Responded` events.
  * - `cache_channels`: channel name ↔ code.
- * - `cache_state`: the catalog fingerprint the rows were classified with, and the number of events and the
- *   highest `rowid` of `events` they cover.
+ * - `cache_state`: the catalog fingerprint the rows were classified with, the number of events and the
+ *   highest `rowid` of `events` they cover, and a checksum of the identity map they were grouped by.
  *
  * The tables are derived and can always be rebuilt, so they are created here, lazily, not by a migration.
  * Events are only ever appended (loads) or deleted by an erasure, which clears the state (see
  * `forgetCustomerInCache`): events with a `rowid` above the recorded one are new, and are classified and
- * appended on the next report. Any other change (another catalog, fewer events than recorded) rebuilds.
+ * appended on the next report. When the identity map changed, the pairs whose customer changed are found
+ * by comparing `cache_members` with the map; only the customers they left or joined, and the customers
+ * with new events, get their sequences rebuilt. Any other change (another catalog, fewer events than
+ * recorded) rebuilds everything.
  */
 export interface EventCache {
   /** Channel names by code: code k is `channels[k - 1]`. */
@@ -29,11 +34,15 @@ export interface EventCache {
 }
 
 /** Bump when the layout or the meaning of the cached columns changes: the cache is then rebuilt. */
-const VERSION = 1;
+const VERSION = 2;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS cache_state (
      id INTEGER PRIMARY KEY, fingerprint VARCHAR NOT NULL, events BIGINT NOT NULL, max_rowid BIGINT NOT NULL)`,
+  // Added with VERSION 2; a cache of version 1 is rebuilt (its fingerprint differs).
+  "ALTER TABLE cache_state ADD COLUMN IF NOT EXISTS identity VARCHAR",
+  "CREATE TABLE IF NOT EXISTS cache_members (ident INTEGER NOT NULL, customer_id VARCHAR NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS cache_sequences (customer_id VARCHAR NOT NULL, ${SEQUENCE_COLUMNS})`,
   `CREATE TABLE IF NOT EXISTS cache_idents (ident INTEGER NOT NULL, user_id VARCHAR, anonymous_id VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS cache_channels (code INTEGER NOT NULL, channel VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS cache_events (
@@ -42,13 +51,20 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS cache_answers (
      ident INTEGER NOT NULL, ts TIMESTAMP NOT NULL, rated VARCHAR, metric VARCHAR, score DOUBLE)`,
 ];
-const DATA_TABLES = ["cache_events", "cache_answers", "cache_idents", "cache_channels"];
+const DATA_TABLES = [
+  "cache_events",
+  "cache_answers",
+  "cache_idents",
+  "cache_channels",
+  "cache_members",
+  "cache_sequences",
+];
 
 /** The event whose properties carry a survey answer (see journey-map). */
 export const SURVEY_RESPONSE = "Survey Responded";
 
-type State = { fingerprint: string; events: number; max_rowid: number };
-type Current = { events: number; max_rowid: number };
+type Current = { events: number; max_rowid: number; identity: string };
+type State = Current & { fingerprint: string };
 
 /** Whether the cache is off for this process (`TOUCHPOINT_ANALYSIS_CACHE=off`), e.g. to compare. */
 export const cacheDisabled = () => process.env.TOUCHPOINT_ANALYSIS_CACHE === "off";
@@ -70,19 +86,28 @@ const tablesExist = async (q: Queryable) =>
     )
   )[0]!.n > 0;
 
-const readState = async (q: Queryable): Promise<State | null> =>
-  (await q.query<State>("SELECT fingerprint, events, max_rowid FROM cache_state WHERE id = 1"))[0] ?? null;
+// `*`: a cache of version 1 has no identity column yet (its fingerprint differs: it is rebuilt).
+const readState = async (q: Queryable): Promise<State | null> => {
+  const [row] = await q.query<Partial<State>>("SELECT * FROM cache_state WHERE id = 1");
+  return row ? ({ identity: "", ...row } as State) : null;
+};
 
+/** The stored events' count and highest rowid, and a checksum of the whole identity map. */
 const readCurrent = async (q: Queryable): Promise<Current> =>
   (
-    await q.query<Current>("SELECT count(*) AS events, coalesce(max(rowid), -1) AS max_rowid FROM events")
+    await q.query<Current>(
+      `SELECT count(*) AS events, coalesce(max(rowid), -1) AS max_rowid,
+              (SELECT count(*) || ':' || coalesce(sum(hash(kind, id, customer_id)), 0) FROM customer_map) AS identity
+       FROM events`,
+    )
   )[0]!;
 
 const isFresh = (state: State | null, current: Current, fingerprint: string) =>
   state !== null &&
   state.fingerprint === fingerprint &&
   state.events === current.events &&
-  state.max_rowid === current.max_rowid;
+  state.max_rowid === current.max_rowid &&
+  state.identity === current.identity;
 
 const readChannels = async (q: Queryable) =>
   (await q.query<{ channel: string }>("SELECT channel FROM cache_channels ORDER BY code")).map(
@@ -122,13 +147,71 @@ async function sync(tx: Queryable, wh: Warehouse, catalog: Catalog, fingerprint:
     // Only appends since the last sync: the old rows are all still there.
     if (state.events + n === current.events) since = state.max_rowid;
   }
-  if (since === -1) for (const table of DATA_TABLES) await tx.run(`DELETE FROM ${table}`);
-  await append(tx, wh, catalog, since);
-  await tx.run("INSERT OR REPLACE INTO cache_state VALUES (1, $1, $2, $3)", [
+  if (since === -1) {
+    // Dropped, not emptied: a new VERSION may have changed their columns.
+    for (const table of DATA_TABLES) await tx.run(`DROP TABLE ${table}`);
+    for (const statement of TABLES) await tx.run(statement);
+  }
+  const appended = since === -1 || current.max_rowid > since;
+  if (appended) await append(tx, wh, catalog, since);
+  await regroup(tx, since, appended, since === -1 || state?.identity !== current.identity);
+  await tx.run("INSERT OR REPLACE INTO cache_state VALUES (1, $1, $2, $3, $4)", [
     fingerprint,
     current.events,
     current.max_rowid,
+    current.identity,
   ]);
+}
+
+/** SQL: each cached identity pair's customer under the identity map now, as `customer_events` has it. */
+const MEMBERS = `SELECT i.ident, coalesce(mu.customer_id, ma.customer_id, i.user_id, i.anonymous_id) AS customer_id
+  FROM cache_idents i
+  LEFT JOIN customer_map mu ON mu.kind = 'user' AND mu.id = i.user_id
+  LEFT JOIN customer_map ma ON ma.kind = 'anonymous' AND ma.id = i.anonymous_id`;
+
+/**
+ * Brings `cache_members` and `cache_sequences` up to date: the identity pairs whose customer changed (all
+ * of them after a change of the identity map, else only the new ones) move, and the sequences of the
+ * customers they left or joined, and of the customers with events above `since`, are rebuilt.
+ */
+async function regroup(tx: Queryable, since: number, appended: boolean, identityChanged: boolean) {
+  const pairs = identityChanged
+    ? MEMBERS
+    : `${MEMBERS} WHERE i.ident > (SELECT coalesce(max(ident), 0) FROM cache_members)`;
+  await tx.run(
+    `CREATE OR REPLACE TEMP TABLE cache_moved AS
+     SELECT n.ident, o.customer_id AS old, n.customer_id AS new
+     FROM (${pairs}) n LEFT JOIN cache_members o USING (ident)
+     WHERE o.customer_id IS DISTINCT FROM n.customer_id`,
+  );
+  // The customers of pairs with new events (a rebuild moves every pair: nothing more to find).
+  const withNewEvents =
+    appended && since !== -1
+      ? `UNION SELECT customer_id FROM cache_members WHERE ident IN (
+           SELECT i.ident FROM events e JOIN cache_idents i
+             ON i.user_id IS NOT DISTINCT FROM e.user_id AND i.anonymous_id IS NOT DISTINCT FROM e.anonymous_id
+           WHERE e.rowid > $1 AND NOT e.is_bot)`
+      : "";
+  await tx.run(
+    `CREATE OR REPLACE TEMP TABLE cache_regrouped AS
+     SELECT old AS customer_id FROM cache_moved WHERE old IS NOT NULL
+     UNION SELECT new FROM cache_moved ${withNewEvents}`,
+    withNewEvents ? [since] : [],
+  );
+  await tx.run("DELETE FROM cache_members WHERE ident IN (SELECT ident FROM cache_moved)");
+  await tx.run("INSERT INTO cache_members SELECT ident, new FROM cache_moved");
+  await tx.run("DELETE FROM cache_sequences WHERE customer_id IN (SELECT customer_id FROM cache_regrouped)");
+  await tx.run(
+    `INSERT INTO cache_sequences
+     ${buildSequences(`
+       SELECT m.customer_id, epoch_ms(e.ts) AS ms, e.code, e.channel AS ch, e.is_goal, e.goal_value,
+              e.is_response, e.currency
+       FROM cache_events e
+       JOIN (SELECT ident, customer_id FROM cache_members SEMI JOIN cache_regrouped USING (customer_id)) m
+       USING (ident)`)}`,
+  );
+  await tx.run("DROP TABLE cache_moved");
+  await tx.run("DROP TABLE cache_regrouped");
 }
 
 /** Classifies the events with a rowid above `since` and appends them. */
@@ -181,7 +264,8 @@ async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: num
 
 /**
  * Called in an erasure's transaction, after its events are deleted: removes the erased ids' rows from the
- * cache and marks it for a rebuild (deletions may renumber the rowids the cache tracks appends by).
+ * cache (the sequences of every customer they belonged to go too) and marks it for a rebuild (deletions
+ * may renumber the rowids the cache tracks appends by).
  */
 export async function forgetCustomerInCache(tx: Queryable, ids: readonly string[]): Promise<void> {
   if (!(await tablesExist(tx))) return;
@@ -190,24 +274,13 @@ export async function forgetCustomerInCache(tx: Queryable, ids: readonly string[
   await tx.run(`DELETE FROM cache_events WHERE ident IN (${erased})`, [ids]);
   await tx.run(`DELETE FROM cache_answers WHERE ident IN (${erased})`, [ids]);
   await tx.run(
+    `DELETE FROM cache_sequences WHERE customer_id IN (SELECT customer_id FROM cache_members WHERE ident IN (${erased}))`,
+    [ids],
+  );
+  await tx.run(`DELETE FROM cache_members WHERE ident IN (${erased})`, [ids]);
+  await tx.run(
     "DELETE FROM cache_idents WHERE list_contains($1, user_id) OR list_contains($1, anonymous_id)",
     [ids],
   );
   await tx.run("DELETE FROM cache_state");
-}
-
-/**
- * SQL (a CTE body): each cached identity pair with its customer, resolved now through `customer_map`
- * exactly as the `customer_events` view does, and `cust`, an integer standing for the customer (the
- * smallest ident among theirs). `where` (conditions over `customer_id`) keeps only some customers.
- */
-export function identitySql(where: readonly string[] = []): string {
-  return `WITH r AS MATERIALIZED (
-            SELECT i.ident, coalesce(mu.customer_id, ma.customer_id, i.user_id, i.anonymous_id) AS customer_id
-            FROM cache_idents i
-            LEFT JOIN customer_map mu ON mu.kind = 'user' AND mu.id = i.user_id
-            LEFT JOIN customer_map ma ON ma.kind = 'anonymous' AND ma.id = i.anonymous_id)
-          SELECT r.ident, k.cust, r.customer_id
-          FROM r JOIN (SELECT customer_id, min(ident) AS cust FROM r GROUP BY customer_id) k USING (customer_id)
-          ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`;
 }

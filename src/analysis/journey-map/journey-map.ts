@@ -2,20 +2,21 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { markov } from "../attribution/markov.js";
-import { eventCache } from "../cache/event-cache.js";
+import { type FirstOrderTransitions, markovOfTransitions } from "../attribution/markov.js";
+import { eventCache, SURVEY_RESPONSE } from "../cache/event-cache.js";
 import type { Scope } from "../scope.js";
 import {
-  cachedCustomers,
-  cachedEvents,
+  BY_CODE_SPACE,
+  buildSequences,
+  cachedSequences,
   codedEvents,
   codeOf,
   conversionsCte,
   GOAL_CODE,
   msOf,
-  pathSummarySelect,
+  nullJourneysSelect,
   scopeTimeWhere,
-  sequenceAggregates,
+  touchOf,
 } from "../sequences.js";
 import type { JourneyMapReport, TouchpointStats } from "./report.js";
 
@@ -28,13 +29,32 @@ export interface JourneyMapOptions extends Scope {
 
 const DAY = 86_400_000;
 
-type PathRow = {
-  kind: "path";
-  path: number[] | null;
-  conversions: number;
-  value: number;
-  nulls: number;
-};
+/** The journeys' first-order transitions by touchpoint code (see `transitionsSelect`). */
+type TransitionRow =
+  | { kind: "start"; to_code: number; weight: number }
+  | { kind: "step"; from_code: number; to_code: number; weight: number }
+  | { kind: "end"; from_code: number; conversions: number; nulls: number; value: number }
+  | { kind: "unattributed"; conversions: number };
+
+/**
+ * SQL over the CTEs `journeys` and `conversions`: the first-order transitions of the journeys by key (what
+ * Markov reads, summed in the warehouse: consecutive pairs of touches, no per-path grouping), and the
+ * conversions without a touch in their window.
+ */
+function transitionsSelect(keyOf: (x: string) => string): string {
+  return `SELECT 'step' AS kind, ${keyOf("a")} AS from_code, ${keyOf("b")} AS to_code, sum(w)::DOUBLE AS weight
+    FROM (SELECT unnest(path[:len(path) - 1]) AS a, unnest(path[2:]) AS b, conversions + nulls AS w FROM journeys)
+    WHERE ${keyOf("a")} <> ${keyOf("b")} GROUP BY 2, 3
+    UNION ALL BY NAME
+    SELECT 'start' AS kind, ${keyOf("path[1]")} AS to_code, sum(conversions + nulls)::DOUBLE AS weight
+    FROM journeys WHERE len(path) > 0 GROUP BY 2
+    UNION ALL BY NAME
+    SELECT 'end' AS kind, ${keyOf("path[-1]")} AS from_code, sum(conversions)::DOUBLE AS conversions,
+           sum(nulls)::DOUBLE AS nulls, sum(value)::DOUBLE AS value
+    FROM journeys WHERE len(path) > 0 GROUP BY 2
+    UNION ALL BY NAME
+    SELECT 'unattributed' AS kind, count(*)::DOUBLE AS conversions FROM conversions WHERE len(path) = 0`;
+}
 
 type TouchpointRow = {
   kind: "touchpoint";
@@ -73,85 +93,67 @@ export async function journeyMap(
   const compiled = compileCatalog(catalog);
   const codeCase = (expr: string) =>
     `CASE ${expr} ${compiled.touchpointIds.map((id, i) => `WHEN '${id}' THEN ${i + 1}`).join(" ")} END`;
-  const isResponse = "event = 'Survey Responded'";
+  const isResponse = `event = '${SURVEY_RESPONSE}'`;
   const responseField = (field: string) =>
     `CASE WHEN ${isResponse} THEN ${b.dialect.jsonText("properties", field)} END`;
-  // A touch is packed as ms·CODE_SPACE + code·2 + (1 if it is a survey response): sorting a plain integer
-  // list orders the customer's touches by time, and the low bit keeps answers out of "the touchpoint before".
-  const touch = (x: string) => `(${codeOf(x)} // 2)`;
+  // A sequence's touch is packed as ms·CODE_SPACE + code·2 + (1 if it is a survey response): the low bit
+  // keeps answers (and goals: GOAL_CODE is odd) out of "the touchpoint before".
+  const touch = touchOf;
   const at = msOf;
-  // by_code sorts the same touches code-major (code·2^42 + ms): each code's first touch is where it changes.
-  const C = 2 ** 42;
+  const C = BY_CODE_SPACE;
   const lookback = b.param(lookbackMs);
   const cache = options.cache === false ? null : await eventCache(wh, catalog);
   // Survey answers: from the cache's own table, or from the events themselves.
   const answerRows = cache
-    ? `SELECT m.cust AS customer_id, ${b.dialect.toEpochMs("a.ts")} AS ms, a.rated, a.metric, a.score
-       FROM cache_answers a JOIN (${cachedCustomers(b, options)}) m USING (ident)
+    ? `SELECT m.customer_id, ${b.dialect.toEpochMs("a.ts")} AS ms, a.rated, a.metric, a.score
+       FROM cache_answers a JOIN cache_members m USING (ident)
        ${scopeTimeWhere(b, "a.ts", options)}`
     : "SELECT customer_id, ms, rated, metric, score FROM ev WHERE is_response";
   const events = cache
-    ? cachedEvents(b, options, ["e.is_response", "e.currency"])
-    : codedEvents(b, compiled, options, [
+    ? ""
+    : `ev AS (${codedEvents(b, compiled, options, [
+        "NULL::INTEGER AS ch",
         `${isResponse} AS is_response`,
         `${responseField("touchpoint")} AS rated`,
         `${responseField("metric")} AS metric`,
         `TRY_CAST(${responseField("score")} AS DOUBLE) AS score`,
         "currency",
-      ]);
+      ])}),`;
+  const sequences = cache ? cachedSequences(b, options) : buildSequences("SELECT * FROM ev");
   const sql = `
-    WITH ev AS (${events}),
-    seq0 AS MATERIALIZED (
-      SELECT customer_id, ${sequenceAggregates("code IS NOT NULL", "code * 2 + is_response::INTEGER")},
-             list_sort(list(code * ${C} + ms) FILTER (WHERE code IS NOT NULL)) AS by_code,
-             any_value(currency) FILTER (WHERE is_goal) AS currency
-      FROM ev GROUP BY customer_id
-    ),
+    WITH ${events}
     seq AS MATERIALIZED (
-      SELECT customer_id, l, gms, gv, n_goals, n_touches, by_code, currency,
-             CASE WHEN n_touches > 0 THEN CASE WHEN n_goals = 0 THEN l
-                                               ELSE list_filter(l, x -> ${codeOf("x")} <> ${GOAL_CODE}) END END AS touches,
-             CASE WHEN n_goals > 0 THEN list_sort(gms) END AS goals,
-             CASE WHEN n_goals > 0 THEN list_select(gv, list_grade_up(gms)) END AS goal_values
-      FROM seq0
+      SELECT customer_id, t AS l, gv, n_goals, n_touches, by_code, runs,
+             list_filter(gcur, c -> c IS NOT NULL)[1] AS currency,
+             CASE WHEN n_goals > 0 THEN gms END AS goals
+      FROM (${sequences})
+    ),
+    touch_rows AS (
+      SELECT unnest(by_code) AS x, unnest(list_concat([0::BIGINT], by_code[:len(by_code) - 1])) AS previous, goals
+      FROM seq WHERE n_touches > 0
     ),
     firsts AS (
-      SELECT by_code, goals,
-             list_filter(range(1, len(by_code) + 1),
-                         i -> i = 1 OR by_code[i] // ${C} <> by_code[i - 1] // ${C}) AS starts
-      FROM seq WHERE by_code IS NOT NULL
-    ),
-    reached AS (
-      SELECT unnest(list_transform(starts, i -> by_code[i] // ${C})) AS code,
-             unnest(list_transform(range(1, len(starts) + 1),
-                                   k -> coalesce(starts[k + 1], len(by_code) + 1) - starts[k])) AS events,
-             unnest(list_transform(starts,
-                                   i -> list_filter(goals, g -> g >= by_code[i] % ${C})[1] - by_code[i] % ${C})) AS to_conversion
-      FROM firsts
+      SELECT x // ${C} AS code, x % ${C} AS ms, goals FROM touch_rows WHERE previous // ${C} <> x // ${C}
     ),
     reach AS (
-      SELECT code, count(*) AS customers, sum(events) AS events, count(to_conversion) AS converted,
+      SELECT code, count(*) AS customers, count(to_conversion) AS converted,
              median(to_conversion) / 1000 AS median_s_to_conversion
-      FROM reached GROUP BY code
+      FROM (SELECT code, list_filter(goals, g -> g >= ms)[1] - ms AS to_conversion FROM firsts)
+      GROUP BY code
     ),
+    touch_counts AS (SELECT x // ${C} AS code, count(*) AS events FROM touch_rows GROUP BY 1),
     drops AS (
-      SELECT ${touch("touches[-1]")} AS code, count(*) AS dropped FROM seq
-      WHERE touches IS NOT NULL AND (goals IS NULL OR ${at("touches[-1]")} > goals[-1]) GROUP BY 1
-    ),
-    runs AS (
-      SELECT list_filter(touches, (x, i) -> i = 1 OR ${touch("x")} <> ${touch("touches[i - 1]")}) AS r
-      FROM seq WHERE len(touches) > 1
+      SELECT ${touch("l[-1]")} AS code, count(*) AS dropped FROM seq
+      WHERE n_touches > 0 AND ${codeOf("l[-1]")} <> ${GOAL_CODE} GROUP BY 1
     ),
     next_step AS (
-      SELECT code, median(gap) / 1000 AS median_s_to_next FROM (
-        SELECT unnest(list_transform(range(1, len(r)), k -> ${touch("r[k]")})) AS code,
-               unnest(list_transform(range(1, len(r)), k -> ${at("r[k + 1]")} - ${at("r[k]")})) AS gap
-        FROM runs WHERE len(r) > 1)
-      GROUP BY code
+      SELECT ${touch("a")} AS code, median(${at("b")} - ${at("a")}) / 1000 AS median_s_to_next
+      FROM (SELECT unnest(runs[:len(runs) - 1]) AS a, unnest(runs[2:]) AS b FROM seq WHERE n_touches > 1)
+      GROUP BY 1
     ),
     answers AS (
       SELECT coalesce(${codeCase("a.rated")},
-                      ${touch(`list_filter(s.touches, x -> ${at("x")} < a.ms AND x % 2 = 0)[-1]`)}) AS code,
+                      ${touch(`list_filter(s.l, x -> ${at("x")} < a.ms AND x % 2 = 0)[-1]`)}) AS code,
              a.metric, a.score
       FROM (${answerRows}) a JOIN seq s USING (customer_id)
       WHERE (
@@ -168,36 +170,50 @@ export async function journeyMap(
       FROM answers WHERE code IS NOT NULL GROUP BY code
     ),
     ${conversionsCte(lookback)},
+    journeys AS MATERIALIZED (
+      SELECT path, 1 AS conversions, value, 0 AS nulls FROM conversions
+      UNION ALL
+      ${nullJourneysSelect(lookback)}
+    ),
     totals AS (
       SELECT count(*) AS customers, count(goals) AS converters, coalesce(sum(len(goals)), 0) AS conversions,
-             coalesce(sum(list_sum(goal_values)), 0) AS revenue, mode(currency) AS currency
+             coalesce(sum(list_sum(gv)), 0) AS revenue, mode(currency) AS currency
       FROM seq
     )
-    SELECT 'touchpoint' AS kind, r.code, r.customers, r.events, r.converted, r.median_s_to_conversion,
+    SELECT 'touchpoint' AS kind, r.code, r.customers, c.events, r.converted, r.median_s_to_conversion,
            d.dropped, n.median_s_to_next, s.responses, s.csat, s.csat_mean, s.nps, s.ces,
            t.customers AS total_customers, t.converters AS total_converters,
            t.conversions AS total_conversions, t.revenue AS total_revenue, t.currency AS total_currency
     FROM totals t
     LEFT JOIN reach r ON true
+    LEFT JOIN touch_counts c USING (code)
     LEFT JOIN drops d USING (code)
     LEFT JOIN next_step n USING (code)
     LEFT JOIN satisfaction s USING (code)
     UNION ALL BY NAME
-    ${pathSummarySelect(lookback, touch, true)}`;
+    ${transitionsSelect(touch)}`;
 
-  const result = await wh.query<TouchpointRow | PathRow>(sql, b.params);
+  const result = await wh.query<TouchpointRow | TransitionRow>(sql, b.params);
   const rows = result.filter((r): r is TouchpointRow => r.kind === "touchpoint");
-  const allPaths = result.filter((r): r is PathRow => r.kind === "path");
-  const paths = allPaths.filter((r) => r.path!.length > 0);
-  const unattributed = allPaths.find((r) => r.path!.length === 0);
+  const idOf = (code: number) => compiled.touchpointIds[code - 1]!;
+  const transitions: FirstOrderTransitions = { starts: [], steps: [], ends: [] };
+  let unattributed = 0;
+  for (const r of result) {
+    if (r.kind === "start") transitions.starts.push({ key: idOf(r.to_code), weight: r.weight });
+    else if (r.kind === "step")
+      transitions.steps.push({ from: idOf(r.from_code), to: idOf(r.to_code), weight: r.weight });
+    else if (r.kind === "end")
+      transitions.ends.push({
+        key: idOf(r.from_code),
+        conversions: r.conversions,
+        nulls: r.nulls,
+        value: r.value,
+      });
+    else if (r.kind === "unattributed") unattributed = r.conversions;
+  }
   // Data-driven credit: first-order Markov removal effects over the touchpoint journeys.
   const credit = new Map(
-    paths.length
-      ? markov(
-          paths.map((p) => ({ ...p, path: p.path!.map((code) => compiled.touchpointIds[code - 1]!) })),
-          1,
-        ).credits.map((c) => [c.key, c])
-      : [],
+    transitions.starts.length ? markovOfTransitions(transitions).credits.map((c) => [c.key, c]) : [],
   );
   const totals = rows[0]
     ? {
@@ -255,7 +271,7 @@ export async function journeyMap(
       converters,
       conversions: totals?.conversions ?? 0,
       revenue: totals?.revenue ?? 0,
-      unattributedConversions: unattributed?.conversions ?? 0,
+      unattributedConversions: unattributed,
     },
     stages: catalog.stages.map((s) => ({
       id: s.id,
