@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { CACHE_TABLES } from "../src/analysis/cache/event-cache.js";
 import { REPORTS } from "../src/analysis/reports.js";
 import { loadDefaultCatalog } from "../src/catalog/default.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
@@ -61,8 +62,7 @@ type Mode = "uncached" | "cold" | "warm";
 /** Drops the classification cache of a writable warehouse, so the next report builds it. */
 async function dropCache(db: string) {
   const wh = await openWarehouse(db);
-  for (const t of ["cache_state", "cache_events", "cache_answers", "cache_idents", "cache_channels"])
-    await wh.run(`DROP TABLE IF EXISTS ${t}`);
+  for (const t of CACHE_TABLES) await wh.run(`DROP TABLE IF EXISTS ${t}`);
   await wh.run("CHECKPOINT");
   await wh.close();
 }

@@ -92,8 +92,9 @@ export async function warehouseJourneys(
           "currency",
         ]),
       );
+  // Cached sequences are read where they are needed (see journey-map.ts); built ones are built once.
   const sql = `
-    WITH seq AS MATERIALIZED (
+    WITH seq AS ${cache ? "NOT MATERIALIZED" : "MATERIALIZED"} (
       SELECT ${keyedTouches(options.by)} AS l, gv, n_goals, n_touches FROM (${sequences})
     ),
     ${conversionsCte(lookback)}

@@ -59,6 +59,8 @@ const DATA_TABLES = [
   "cache_members",
   "cache_sequences",
 ];
+/** Every table of the cache (for dropping it, e.g. to measure its build). */
+export const CACHE_TABLES = ["cache_state", ...DATA_TABLES];
 
 /** The event whose properties carry a survey answer (see journey-map). */
 export const SURVEY_RESPONSE = "Survey Responded";

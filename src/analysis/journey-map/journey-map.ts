@@ -120,9 +120,11 @@ export async function journeyMap(
         "currency",
       ])}),`;
   const sequences = cache ? cachedSequences(b, options) : buildSequences("SELECT * FROM ev");
+  // Cached sequences are read where they are needed: materializing them would copy every list, costing
+  // memory and no time. Sequences built here are built once.
   const sql = `
     WITH ${events}
-    seq AS MATERIALIZED (
+    seq AS ${cache ? "NOT MATERIALIZED" : "MATERIALIZED"} (
       SELECT customer_id, t AS l, gv, n_goals, n_touches, by_code, runs,
              list_filter(gcur, c -> c IS NOT NULL)[1] AS currency,
              CASE WHEN n_goals > 0 THEN gms END AS goals
@@ -132,16 +134,15 @@ export async function journeyMap(
       SELECT unnest(by_code) AS x, unnest(list_concat([0::BIGINT], by_code[:len(by_code) - 1])) AS previous, goals
       FROM seq WHERE n_touches > 0
     ),
-    firsts AS (
-      SELECT x // ${C} AS code, x % ${C} AS ms, goals FROM touch_rows WHERE previous // ${C} <> x // ${C}
-    ),
     reach AS (
-      SELECT code, count(*) AS customers, count(to_conversion) AS converted,
-             median(to_conversion) / 1000 AS median_s_to_conversion
-      FROM (SELECT code, list_filter(goals, g -> g >= ms)[1] - ms AS to_conversion FROM firsts)
+      SELECT code, count(*) FILTER (WHERE first) AS customers, count(*) AS events,
+             count(to_conversion) AS converted, median(to_conversion) / 1000 AS median_s_to_conversion
+      FROM (SELECT x // ${C} AS code, previous // ${C} <> x // ${C} AS first,
+                   CASE WHEN previous // ${C} <> x // ${C}
+                        THEN list_filter(goals, g -> g >= x % ${C})[1] - x % ${C} END AS to_conversion
+            FROM touch_rows)
       GROUP BY code
     ),
-    touch_counts AS (SELECT x // ${C} AS code, count(*) AS events FROM touch_rows GROUP BY 1),
     drops AS (
       SELECT ${touch("l[-1]")} AS code, count(*) AS dropped FROM seq
       WHERE n_touches > 0 AND ${codeOf("l[-1]")} <> ${GOAL_CODE} GROUP BY 1
@@ -170,7 +171,7 @@ export async function journeyMap(
       FROM answers WHERE code IS NOT NULL GROUP BY code
     ),
     ${conversionsCte(lookback)},
-    journeys AS MATERIALIZED (
+    journeys AS (
       SELECT path, 1 AS conversions, value, 0 AS nulls FROM conversions
       UNION ALL
       ${nullJourneysSelect(lookback)}
@@ -180,13 +181,12 @@ export async function journeyMap(
              coalesce(sum(list_sum(gv)), 0) AS revenue, mode(currency) AS currency
       FROM seq
     )
-    SELECT 'touchpoint' AS kind, r.code, r.customers, c.events, r.converted, r.median_s_to_conversion,
+    SELECT 'touchpoint' AS kind, r.code, r.customers, r.events, r.converted, r.median_s_to_conversion,
            d.dropped, n.median_s_to_next, s.responses, s.csat, s.csat_mean, s.nps, s.ces,
            t.customers AS total_customers, t.converters AS total_converters,
            t.conversions AS total_conversions, t.revenue AS total_revenue, t.currency AS total_currency
     FROM totals t
     LEFT JOIN reach r ON true
-    LEFT JOIN touch_counts c USING (code)
     LEFT JOIN drops d USING (code)
     LEFT JOIN next_step n USING (code)
     LEFT JOIN satisfaction s USING (code)
