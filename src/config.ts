@@ -15,6 +15,8 @@ export interface Config {
   rateLimits: RateLimits;
   access: AccessSettings;
   automation: AutomationSettings;
+  /** How often the server brings the classification cache up to date in the background; 0: never. */
+  analysisCacheRefreshMs: number;
 }
 
 export interface AutomationSettings {
@@ -111,6 +113,7 @@ export function loadConfig(
       smtpUrl: env.TOUCHPOINT_SMTP_URL || null,
       deliveryTimeoutMs: duration(env.TOUCHPOINT_DELIVERY_TIMEOUT, 10_000),
     },
+    analysisCacheRefreshMs: duration(env.TOUCHPOINT_ANALYSIS_CACHE_REFRESH, 15_000),
   };
 }
 

@@ -1,4 +1,5 @@
 import { hasCredentials, replaceNamedToken } from "../access/named-tokens.js";
+import { CacheWarmer } from "../analysis/cache/cache-warmer.js";
 import { createDeliverers } from "../automation/deliver/delivery.js";
 import { AutomationEngine } from "../automation/engine.js";
 import { surveyKeyFile } from "../config.js";
@@ -71,6 +72,11 @@ export async function serve(options: ServeOptions): Promise<void> {
       logger,
     );
   }
+  // Reports then find the classification cache warm instead of classifying what arrived since the last one.
+  const warmer =
+    config.analysisCacheRefreshMs > 0
+      ? new CacheWarmer(warehouse, catalog, config.analysisCacheRefreshMs, logger)
+      : null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -78,6 +84,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger.info(`${signal}: no longer accepting; writing what was accepted…`);
     try {
       await engine?.stop();
+      await warmer?.stop();
       await deliverers?.close();
       await automationWarehouse?.close();
       await app.close();
@@ -100,6 +107,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const rules = playbook().rules.filter((r) => r.enabled).length;
     logger.info(`automation: running ${rules} rules from ${ownRules}`);
   }
+  warmer?.start();
   process.stdout.write(`listening on ${url}\n`);
   if (signIn) process.stdout.write(`dashboard: ${url}/ — sign in with token ${signIn}\n`);
   else process.stdout.write(`dashboard: ${url}/\n`);

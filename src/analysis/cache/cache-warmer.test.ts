@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadDefaultCatalog } from "../../catalog/default.js";
+import { openWarehouse } from "../../warehouse/duckdb.js";
+import type { Warehouse } from "../../warehouse/warehouse.js";
+import { CacheWarmer } from "./cache-warmer.js";
+
+let serial = 0;
+async function insertOrders(wh: Warehouse, customer: string, n: number) {
+  for (let i = 0; i < n; i++)
+    await wh.run(
+      `INSERT INTO events (message_id, type, event, user_id, ts, received_at, channel, revenue, currency,
+                           properties, is_bot, source)
+       VALUES ($1, 'track', 'Order Completed', $2, now()::TIMESTAMP, now()::TIMESTAMP, 'Direct', 10, 'EUR',
+               '{}', false, 'test')`,
+      [`w${serial++}`, customer],
+    );
+}
+
+/** The events the cache covers (-1 before it exists). */
+async function cached(wh: Warehouse): Promise<number> {
+  const [exists] = await wh.query<{ n: number }>(
+    "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'cache_state'",
+  );
+  if (!exists?.n) return -1;
+  return (await wh.query<{ events: number }>("SELECT events FROM cache_state")).at(0)?.events ?? -1;
+}
+
+async function until(condition: () => Promise<boolean>) {
+  for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(await condition(), "the cache was not brought up to date");
+}
+
+test("the warmer brings the cache up to date in the background, and stops", async () => {
+  const wh = await openWarehouse(":memory:");
+  const messages: string[] = [];
+  const log = { info: (m: string) => messages.push(m), error: (m: string) => messages.push(`error: ${m}`) };
+  const warmer = new CacheWarmer(wh, loadDefaultCatalog, 20, log);
+  try {
+    await insertOrders(wh, "u1", 3);
+    warmer.start();
+    await until(async () => (await cached(wh)) === 3);
+    await insertOrders(wh, "u2", 2);
+    await until(async () => (await cached(wh)) === 5);
+    const [row] = await wh.query<{ customers: number }>("SELECT count(*) AS customers FROM cache_sequences");
+    assert.equal(row?.customers, 2);
+    await warmer.stop();
+    await insertOrders(wh, "u3", 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await cached(wh), 5, "a stopped warmer does nothing");
+    assert.deepEqual(
+      messages.filter((m) => m.startsWith("error")),
+      [],
+    );
+  } finally {
+    await warmer.stop();
+    await wh.close();
+  }
+});
