@@ -23,6 +23,8 @@ export interface CompiledCatalog {
   touchpointIds: readonly string[];
   /** → goal id or NULL. */
   goal(b: SqlBuilder): string;
+  /** The ids of the goals, in catalog order (goal code k is `goalIds[k - 1]`). */
+  goalIds: readonly string[];
   /** → the goal's numeric value (DOUBLE) for goal events, NULL otherwise. */
   goalValue(b: SqlBuilder): string;
 }
@@ -52,6 +54,7 @@ export function compileCatalog(catalog: Catalog): CompiledCatalog {
       return classify(b, (_, i) => String(i + 1));
     },
     touchpointIds: touchpoints.map((t) => t.id),
+    goalIds: goals.map((g) => g.id),
     goal(b) {
       if (goals.length === 0) return "CAST(NULL AS VARCHAR)";
       return `(CASE ${goals.map((g) => `WHEN ${anyRule(b, g.match)} THEN '${g.id}'`).join(" ")} ELSE NULL END)`;

@@ -28,6 +28,9 @@ export interface DuckDBOptions {
 
 export class WarehouseLockedError extends Error {}
 
+/** `queryColumns`' result: INTEGER and DOUBLE columns as typed arrays, VARCHAR and BOOLEAN as arrays. */
+type Columns = Record<string, Int32Array | Float64Array | unknown[]>;
+
 /**
  * Columns of an ingest-log line, as the loader reads them (see ingest/pipeline.ts). A key missing from
  * a line reads as NULL: event rows leave their null fields out.
@@ -91,11 +94,36 @@ class Connection implements Queryable {
     return rows as T[];
   }
 
-  async queryColumns(sql: string, params: readonly SqlValue[] = []): Promise<Record<string, unknown[]>> {
-    const reader = await this.raw.runAndReadAll(sql, params.map(toDuck));
-    if (reader.columnTypes().some((type) => WIDE_INTEGERS.has(type.typeId)))
-      throw new Error("queryColumns: cast 64-bit integer columns to INTEGER or DOUBLE in the query");
-    return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+  async queryColumns(sql: string, params: readonly SqlValue[] = []): Promise<Columns> {
+    const result = await this.raw.run(sql, params.map(toDuck));
+    const types = result.columnTypes().map((t) => t.typeId);
+    const chunks = await result.fetchAllChunks();
+    // rowCount is a call into the engine each time it is read.
+    const counts = chunks.map((chunk) => chunk.rowCount);
+    const rows = counts.reduce((n, count) => n + count, 0);
+    const columns: Columns = {};
+    result.columnNames().forEach((name, c) => {
+      const type = types[c]!;
+      const numbers =
+        type === DuckDBTypeId.INTEGER ? Int32Array : type === DuckDBTypeId.DOUBLE ? Float64Array : null;
+      if (!numbers && type !== DuckDBTypeId.VARCHAR && type !== DuckDBTypeId.BOOLEAN)
+        throw new Error(`queryColumns: cast ${name} to INTEGER, DOUBLE or VARCHAR in the query`);
+      // Numbers are copied out of the engine's vectors as they are, not converted one by one.
+      const column = numbers ? new numbers(rows) : new Array<unknown>(rows);
+      let at = 0;
+      chunks.forEach((chunk, k) => {
+        const vector = chunk.getColumnVector(c);
+        if (numbers) (column as Int32Array).set((vector as unknown as { items: Int32Array }).items, at);
+        for (let i = 0; i < counts[k]!; i++) {
+          const value = vector.getItem(i);
+          if (!numbers) (column as unknown[])[at + i] = value;
+          else if (value === null) throw new Error(`queryColumns: ${name} is NULL; coalesce it in the query`);
+        }
+        at += counts[k]!;
+      });
+      columns[name] = column;
+    });
+    return columns;
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -145,7 +173,7 @@ export class DuckDBWarehouse implements Warehouse {
     return this.reader.serial(() => this.reader.query<T>(sql, params));
   }
 
-  queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown[]>> {
+  queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Columns> {
     return this.reader.serial(() => this.reader.queryColumns(sql, params));
   }
 

@@ -55,10 +55,15 @@ export interface Warehouse extends Queryable {
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
   ): Promise<SegmentLoadResult>;
   /**
-   * A large result as one array per column (numbers stay numbers, 64-bit integers are not allowed):
-   * for analyses that walk millions of rows in JS, where row objects would cost more than the query.
+   * A large result as one array per column, for analyses that walk millions of rows in JS, where row
+   * objects would cost more than the query: INTEGER and DOUBLE columns as Int32Array and Float64Array
+   * (they must not be NULL), VARCHAR and BOOLEAN columns as arrays; other types are refused (cast them in
+   * the query).
    */
-  queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown[]>>;
+  queryColumns(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<Record<string, Int32Array | Float64Array | unknown[]>>;
   /** The highest segment number loaded so far (0 when none). */
   lastLoadedSegment(): Promise<number>;
   /**

@@ -16,7 +16,7 @@ import { buildSequences, SEQUENCE_COLUMNS } from "../sequences.js";
  * - `cache_sequences`: one row per customer, their events as the sorted lists the sequence analyses
  *   read (see `SEQUENCE_COLUMNS` in sequences.ts), so a report sorts nothing per query.
  * - `cache_answers`: the survey answers (rated touchpoint, metric, score) of `Survey Responded` events.
- * - `cache_channels`: channel name ↔ code.
+ * - `cache_channels`, `cache_event_names`: channel and event name ↔ code.
  * - `cache_state`: the catalog fingerprint the rows were classified with, the number of events and the
  *   highest `rowid` of `events` they cover, and a checksum of the identity map they were grouped by.
  *
@@ -34,7 +34,7 @@ export interface EventCache {
 }
 
 /** Bump when the layout or the meaning of the cached columns changes: the cache is then rebuilt. */
-const VERSION = 2;
+const VERSION = 3;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS cache_state (
@@ -45,9 +45,10 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS cache_sequences (customer_id VARCHAR NOT NULL, ${SEQUENCE_COLUMNS})`,
   `CREATE TABLE IF NOT EXISTS cache_idents (ident INTEGER NOT NULL, user_id VARCHAR, anonymous_id VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS cache_channels (code INTEGER NOT NULL, channel VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS cache_event_names (code INTEGER NOT NULL, event VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS cache_events (
-     ident INTEGER NOT NULL, ts TIMESTAMP NOT NULL, code INTEGER, channel INTEGER NOT NULL,
-     is_goal BOOLEAN NOT NULL, goal_value DOUBLE, is_response BOOLEAN NOT NULL, currency VARCHAR)`,
+     ident INTEGER NOT NULL, ts TIMESTAMP NOT NULL, code INTEGER, channel INTEGER NOT NULL, event INTEGER NOT NULL,
+     goal INTEGER, is_goal BOOLEAN NOT NULL, goal_value DOUBLE, is_response BOOLEAN NOT NULL, currency VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS cache_answers (
      ident INTEGER NOT NULL, ts TIMESTAMP NOT NULL, rated VARCHAR, metric VARCHAR, score DOUBLE)`,
 ];
@@ -56,6 +57,7 @@ const DATA_TABLES = [
   "cache_answers",
   "cache_idents",
   "cache_channels",
+  "cache_event_names",
   "cache_members",
   "cache_sequences",
 ];
@@ -227,6 +229,13 @@ async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: num
     [since],
   );
   await tx.run(
+    `INSERT INTO cache_event_names
+     SELECT (SELECT coalesce(max(code), 0) FROM cache_event_names) + row_number() OVER (ORDER BY event), event
+     FROM (SELECT DISTINCT event FROM events WHERE ${fresh}) n
+     WHERE NOT EXISTS (SELECT 1 FROM cache_event_names c WHERE c.event = n.event)`,
+    [since],
+  );
+  await tx.run(
     `INSERT INTO cache_idents
      SELECT (SELECT coalesce(max(ident), 0) FROM cache_idents) + row_number() OVER (ORDER BY user_id, anonymous_id),
             user_id, anonymous_id
@@ -244,12 +253,13 @@ async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: num
   const identity = `JOIN cache_idents i ON i.user_id IS NOT DISTINCT FROM e.u AND i.anonymous_id IS NOT DISTINCT FROM e.a`;
   await tx.run(
     `INSERT INTO cache_events
-     SELECT i.ident, e.ts, e.code, e.channel, e.goal IS NOT NULL, e.goal_value, e.is_response,
-            CASE WHEN e.goal IS NOT NULL THEN e.currency END
-     FROM (SELECT user_id AS u, anonymous_id AS a, ts, ${compiled.touchpointCode(b)} AS code,
+     SELECT i.ident, e.ts, e.code, e.channel, n.code, list_position(${b.param(compiled.goalIds)}::VARCHAR[], e.goal),
+            e.goal IS NOT NULL, e.goal_value, e.is_response, CASE WHEN e.goal IS NOT NULL THEN e.currency END
+     FROM (SELECT user_id AS u, anonymous_id AS a, ts, event, ${compiled.touchpointCode(b)} AS code,
                   list_position(${channels.length ? b.param([...channels]) : "[]"}::VARCHAR[], channel) AS channel, ${compiled.goal(b)} AS goal,
                   ${compiled.goalValue(b)} AS goal_value, event = '${SURVEY_RESPONSE}' AS is_response, currency
            FROM events WHERE ${fresh}) e
+     JOIN cache_event_names n USING (event)
      ${identity}`,
     b.params,
   );

@@ -4,10 +4,13 @@ import { touchpointCondition } from "../../catalog/touchpoint-rule.js";
 import { assertPlainPath } from "../../warehouse/dialect.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
+import { eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
+import { segmentConditions } from "../segment.js";
+import { scopeTimeWhere } from "../sequences.js";
 import type { FunnelBreakdown, FunnelReport, FunnelStepStats } from "./report.js";
 import type { FunnelStep, StepFilter } from "./steps.js";
-import { EXCLUDED, type FunnelOrder, type WalkSpec, walkCustomer } from "./walk.js";
+import { EXCLUDED, type FunnelOrder, Scratch, type WalkSpec, walkCustomer } from "./walk.js";
 
 export interface FunnelOptions extends Scope {
   steps: FunnelStep[];
@@ -58,6 +61,98 @@ function breakdownExpression(b: SqlBuilder, breakdown: string): string {
   return b.dialect.jsonText("properties", assertPlainPath(breakdown.slice("property.".length)));
 }
 
+/** The step bits of an event (EXCLUDED for an exclusion step), as SQL over whatever `condition` reads. */
+function maskSql(options: FunnelOptions, condition: (step: FunnelStep) => string): string {
+  const bits = options.steps.map((s, k) => `CASE WHEN ${condition(s)} THEN ${1 << k} ELSE 0 END`);
+  for (const x of options.exclude) bits.push(`CASE WHEN ${condition(x)} THEN ${EXCLUDED} ELSE 0 END`);
+  return `(${bits.join(" | ")})`;
+}
+
+/**
+ * SQL over the events of the customers who entered the funnel: (customer number, ms, step mask[, bd]),
+ * sorted by customer and time; `bd` is `noValue` on the events that are not an entry. `source` selects
+ * (customer_id, ms, mask[, bd][, is_touch]) of the scope.
+ */
+function funnelRowsSql(source: string, options: FunnelOptions, entry: number, noValue = "NULL"): string {
+  const strict = options.order === "strict";
+  return `
+    WITH funnel_events AS MATERIALIZED (
+      SELECT * FROM (${source}) WHERE mask <> 0 ${strict ? "OR is_touch" : ""}),
+    funnel_customers AS (SELECT DISTINCT customer_id FROM funnel_events WHERE mask & ${entry} <> 0)
+    SELECT dense_rank() OVER (ORDER BY customer_id)::INTEGER AS customer, ms::DOUBLE AS ms,
+           mask::INTEGER AS mask ${options.breakdown ? `, CASE WHEN mask & ${entry} <> 0 THEN bd ELSE ${noValue} END AS bd` : ""}
+    FROM funnel_events SEMI JOIN funnel_customers USING (customer_id)
+    ORDER BY customer, ms, mask`;
+}
+
+/** The funnel's rows classified from the events themselves (any step filter, any breakdown). */
+function funnelEventsSql(b: SqlBuilder, catalog: Catalog, options: FunnelOptions, entry: number): string {
+  const mask = maskSql(options, (s) => stepCondition(b, catalog, s));
+  // In strict order every other touchpoint can break a link, so those events are read too.
+  const touch =
+    options.order === "strict"
+      ? `, ${compileCatalog(catalog).touchpointCode(b)} IS NOT NULL AS is_touch`
+      : "";
+  const breakdown = options.breakdown ? `, ${breakdownExpression(b, options.breakdown)} AS bd` : "";
+  const where = scopeConditions(b, options);
+  return funnelRowsSql(
+    `SELECT customer_id, ${b.dialect.toEpochMs("ts")} AS ms, ${mask} AS mask ${breakdown} ${touch}
+     FROM customer_events WHERE ${where.join(" AND ")}`,
+    options,
+    entry,
+  );
+}
+
+/**
+ * The funnel's rows from the classification cache (see cache/event-cache.ts): when every step and
+ * exclusion is a touchpoint, a goal or an event name without filters, and the breakdown is none or the
+ * channel, no event is classified or joined to the identity map by its ids — the cache has their codes
+ * and each identity pair's customer. Null when the funnel needs more (the events are then read).
+ */
+async function cachedFunnelEvents(
+  wh: Warehouse,
+  catalog: Catalog,
+  options: FunnelOptions,
+  b: SqlBuilder,
+  entry: number,
+): Promise<{ sql: string; channels: readonly string[] } | null> {
+  const all = [...options.steps, ...options.exclude];
+  if (all.some((s) => s.filters.length > 0)) return null;
+  if (options.breakdown !== null && options.breakdown !== "channel") return null;
+  const cache = await eventCache(wh, catalog);
+  if (!cache) return null;
+  const compiled = compileCatalog(catalog);
+  const names = all.filter((s) => s.target.kind === "event").map((s) => s.target.id);
+  const eventCodes = new Map(
+    names.length
+      ? (
+          await wh.query<{ code: number; event: string }>(
+            "SELECT code, event FROM cache_event_names WHERE list_contains($1, event)",
+            [names],
+          )
+        ).map((r) => [r.event, r.code])
+      : [],
+  );
+  const condition = ({ target: { kind, id } }: FunnelStep) => {
+    const [column, code] =
+      kind === "touchpoint"
+        ? ["e.code", compiled.touchpointIds.indexOf(id) + 1]
+        : kind === "goal"
+          ? ["e.goal", compiled.goalIds.indexOf(id) + 1]
+          : ["e.event", eventCodes.get(id) ?? 0];
+    return code > 0 ? `${column} = ${b.param(code)}` : "FALSE";
+  };
+  const members = `SELECT ident, customer_id FROM cache_members ${
+    options.segment ? `WHERE ${segmentConditions(b, options.segment, options.to).join(" AND ")}` : ""
+  }`;
+  const source = `SELECT m.customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, ${maskSql(options, condition)} AS mask
+                         ${options.breakdown ? ", e.channel AS bd" : ""}
+                         ${options.order === "strict" ? ", e.code IS NOT NULL AS is_touch" : ""}
+                  FROM cache_events e JOIN (${members}) m USING (ident)
+                  ${scopeTimeWhere(b, "e.ts", options)}`;
+  return { sql: funnelRowsSql(source, options, entry, "0"), channels: cache.channels };
+}
+
 interface Tally {
   customers: number[];
   /** Seconds from the previous step done, per step, of the customers' deepest chains. */
@@ -76,37 +171,18 @@ const newTally = (n: number): Tally => ({
  */
 export async function funnel(wh: Warehouse, catalog: Catalog, options: FunnelOptions): Promise<FunnelReport> {
   const n = options.steps.length;
-  const b = new SqlBuilder(wh.dialect);
-  const bits = options.steps.map(
-    (s, k) => `CASE WHEN ${stepCondition(b, catalog, s)} THEN ${1 << k} ELSE 0 END`,
-  );
-  for (const x of options.exclude)
-    bits.push(`CASE WHEN ${stepCondition(b, catalog, x)} THEN ${EXCLUDED} ELSE 0 END`);
-  // In strict order every other touchpoint can break a link, so those events are read too.
-  const touch =
-    options.order === "strict"
-      ? `, ${compileCatalog(catalog).touchpointCode(b)} IS NOT NULL AS is_touch`
-      : "";
-  const breakdown = options.breakdown ? `, ${breakdownExpression(b, options.breakdown)} AS bd` : "";
-  const where = scopeConditions(b, options);
   // Customers enter at the first step; in any order, at any step.
   const entry = options.order === "any" ? (1 << n) - 1 : 1;
-  const sql = `
-    WITH funnel_events AS MATERIALIZED (
-      SELECT * FROM (
-        SELECT customer_id, ${b.dialect.toEpochMs("ts")} AS ms, (${bits.join(" | ")}) AS mask ${breakdown} ${touch}
-        FROM customer_events WHERE ${where.join(" AND ")})
-      WHERE mask <> 0 ${touch ? "OR is_touch" : ""}),
-    funnel_customers AS (SELECT DISTINCT customer_id FROM funnel_events WHERE mask & ${entry} <> 0)
-    SELECT dense_rank() OVER (ORDER BY customer_id)::INTEGER AS customer, ms::DOUBLE AS ms,
-           mask::INTEGER AS mask ${breakdown ? `, CASE WHEN mask & ${entry} <> 0 THEN bd END AS bd` : ""}
-    FROM funnel_events SEMI JOIN funnel_customers USING (customer_id)
-    ORDER BY customer, ms, mask`;
-  const cols = await wh.queryColumns(sql, b.params);
-  const customer = cols.customer as number[];
-  const ms = cols.ms as number[];
-  const mask = cols.mask as number[];
-  const bd = (cols.bd ?? []) as (string | null)[];
+  const b = new SqlBuilder(wh.dialect);
+  const cached = await cachedFunnelEvents(wh, catalog, options, b, entry);
+  const cols = await wh.queryColumns(cached?.sql ?? funnelEventsSql(b, catalog, options, entry), b.params);
+  const customer = cols.customer as ArrayLike<number>;
+  const ms = cols.ms as ArrayLike<number>;
+  const mask = cols.mask as ArrayLike<number>;
+  // The cache gives channel codes (0: not an entry event).
+  const bd = cached
+    ? Array.from((cols.bd ?? []) as ArrayLike<number>, (code) => cached.channels[code - 1] ?? null)
+    : ((cols.bd ?? []) as (string | null)[]);
 
   const spec: WalkSpec = {
     steps: n,
@@ -116,11 +192,12 @@ export async function funnel(wh: Warehouse, catalog: Catalog, options: FunnelOpt
     withinMs: options.steps.map((s) => s.withinMs),
   };
   const total = newTally(n);
+  const scratch = new Scratch();
   const byValue = new Map<string, Tally>();
   for (let lo = 0; lo < customer.length; ) {
     let hi = lo + 1;
     while (hi < customer.length && customer[hi] === customer[lo]) hi++;
-    const walk = walkCustomer(ms, mask, lo, hi, spec);
+    const walk = walkCustomer(ms, mask, lo, hi, spec, scratch);
     const tallies = [total];
     if (options.breakdown) {
       const value = walk.first >= 0 ? (bd[walk.first] ?? "(none)") : "(none)";

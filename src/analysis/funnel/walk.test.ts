@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { EXCLUDED, type FunnelOrder, type WalkSpec, walkCustomer } from "./walk.js";
+import { EXCLUDED, type FunnelOrder, Scratch, type WalkSpec, walkChains, walkCustomer } from "./walk.js";
 
 const DAY = 86_400_000;
 
@@ -324,5 +324,35 @@ test("property: the walk reaches exactly the steps a brute-force search over all
       assert.equal(walk(input, s).reached, reference(input, s));
     }),
     { numRuns: 3000 },
+  );
+});
+
+test("property: without optional steps or time limits, the one-chain walk equals the general one", () => {
+  const event = fc.tuple(
+    fc.integer({ min: 0, max: 30 }),
+    fc.oneof(
+      { weight: 6, arbitrary: fc.integer({ min: 0, max: 3 }).map((k) => 1 << k) },
+      { weight: 1, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.constant(EXCLUDED) },
+      { weight: 1, arbitrary: fc.constant(0b0101) },
+      { weight: 1, arbitrary: fc.constant(0b0011) },
+    ),
+  );
+  const scratch = new Scratch();
+  fc.assert(
+    fc.property(
+      fc.array(event, { maxLength: 12 }),
+      fc.integer({ min: 1, max: 25 }),
+      fc.integer({ min: 1, max: 4 }),
+      (events, windowMs, steps) => {
+        const sorted = [...events].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        const ms = sorted.map(([t]) => t);
+        const mask = sorted.map(([, m]) => m);
+        const s = spec(steps, { windowMs });
+        const simple = walkCustomer(ms, mask, 0, ms.length, s, scratch);
+        assert.deepEqual(simple, walkChains(ms, mask, 0, ms.length, s));
+      },
+    ),
+    { numRuns: 5000 },
   );
 });

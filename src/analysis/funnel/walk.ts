@@ -122,6 +122,86 @@ function walkInOrder(ms: ArrayLike<number>, mask: ArrayLike<number>, lo: number,
 }
 
 /**
+ * Ordered order without optional steps or time limits per step: the same walk as `walkInOrder`, with one
+ * chain per step. Without those, the chain with the latest start (then the latest last step) dominates
+ * every other at its step — it stays in the window longest and any link open to another is open to it —
+ * so it is the only one `walkInOrder` would ever pick. No allocation per event: the chains live in
+ * `scratch`, reused from one customer to the next.
+ */
+function walkOrderedSimple(
+  ms: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  lo: number,
+  hi: number,
+  spec: WalkSpec,
+  scratch: Scratch,
+): Walk {
+  const n = spec.steps;
+  const { start, first, times } = scratch.reset(n);
+  let reached = 0;
+  let bestStep = -1;
+  let bestFirst = -1;
+  const bestTimes = new Array<number>(n).fill(Number.NaN);
+  for (let i = lo; i < hi; ) {
+    const t = ms[i]!;
+    let groupMask = 0;
+    let firstOfStep1 = -1;
+    let j = i;
+    for (; j < hi && ms[j] === t; j++) {
+      groupMask |= mask[j]!;
+      if (mask[j]! & 1 && firstOfStep1 < 0) firstOfStep1 = j;
+    }
+    if (groupMask & EXCLUDED) for (let k = 0; k < n - 1; k++) start[k] = Number.NaN;
+    // Deepest step first: a chain extended at this moment is not extended again at the same moment.
+    for (let k = n - 1; k >= 0; k--) {
+      if (!(groupMask & (1 << k))) continue;
+      let s: number;
+      let f: number;
+      if (k === 0) {
+        s = t;
+        f = firstOfStep1;
+      } else {
+        s = start[k - 1]!;
+        if (!(t - s <= spec.windowMs)) continue; // NaN (no chain) fails too
+        f = first[k - 1]!;
+        for (let q = 0; q < k; q++) times[k * n + q] = times[(k - 1) * n + q]!;
+      }
+      if (!(s >= start[k]!) && !Number.isNaN(start[k]!)) continue;
+      start[k] = s;
+      first[k] = f;
+      times[k * n + k] = t;
+      reached |= 1 << k;
+      if (k > bestStep) {
+        bestStep = k;
+        bestFirst = f;
+        for (let q = 0; q <= k; q++) bestTimes[q] = times[k * n + q]!;
+      }
+    }
+    for (let k = 0; k < n - 1; k++) if (t - start[k]! >= spec.windowMs) start[k] = Number.NaN;
+    i = j;
+  }
+  return { reached, times: bestTimes, first: bestFirst };
+}
+
+/** Per step, the chain kept by `walkOrderedSimple` (its start, first event and step times), reused across customers. */
+export class Scratch {
+  start = new Float64Array(0);
+  first = new Int32Array(0);
+  times = new Float64Array(0);
+
+  reset(n: number): this {
+    if (this.start.length !== n) {
+      this.start = new Float64Array(n);
+      this.first = new Int32Array(n);
+      this.times = new Float64Array(n * n);
+    }
+    this.start.fill(Number.NaN);
+    this.times.fill(Number.NaN);
+    return this;
+  }
+}
+
+/**
  * Any order: the most distinct steps done within one window that starts at a step event, an excluded event
  * ending the window (events at its moment do not count). An event counts for the first step it matches that is not done yet in the window.
  * `times[k]` is when the (k+1)-th distinct step was done.
@@ -181,6 +261,15 @@ export function walkCustomer(
   lo: number,
   hi: number,
   spec: WalkSpec,
+  scratch: Scratch = new Scratch(),
 ): Walk {
-  return spec.order === "any" ? walkAnyOrder(ms, mask, lo, hi, spec) : walkInOrder(ms, mask, lo, hi, spec);
+  if (spec.order === "any") return walkAnyOrder(ms, mask, lo, hi, spec);
+  if (isSimple(spec)) return walkOrderedSimple(ms, mask, lo, hi, spec, scratch);
+  return walkInOrder(ms, mask, lo, hi, spec);
 }
+
+const isSimple = (spec: WalkSpec) =>
+  spec.order === "ordered" && !spec.optional.some(Boolean) && spec.withinMs.every((w) => w === null);
+
+/** The general walk, whatever the spec (for tests: the simple one must agree with it). */
+export const walkChains = walkInOrder;

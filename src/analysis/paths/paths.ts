@@ -2,8 +2,9 @@ import type { Catalog } from "../../catalog/catalog.js";
 import { type CompiledCatalog, compileCatalog } from "../../catalog/compile.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
+import { eventCache } from "../cache/event-cache.js";
 import type { Scope } from "../scope.js";
-import { CODE_SPACE, codedEvents, codeOf, msOf } from "../sequences.js";
+import { CODE_SPACE, cachedSequences, codedEvents, codeOf, msOf, touchOf } from "../sequences.js";
 import type { PathsReport } from "./report.js";
 import { buildSankey, type PathCount, topPaths } from "./sankey.js";
 
@@ -38,10 +39,26 @@ type Row = { path: number[] | null; sequences: number; conversions: number };
  * touchpoints with consecutive repeats collapsed (the first touch of each run stays, so its time is when
  * the step began), and is truncated with list slicing; only the distinct paths leave the warehouse.
  */
-export function pathsSql(b: SqlBuilder, compiled: CompiledCatalog, options: PathsOptions): string {
+export function pathsSql(
+  b: SqlBuilder,
+  compiled: CompiledCatalog,
+  options: PathsOptions,
+  cached = false,
+): string {
   const S = CODE_SPACE;
   const T = compiled.touchpointIds.length;
-  const depth = b.param(options.depth);
+  // The cache's sequences already hold each customer's runs of one touchpoint (see sequences.ts).
+  if (cached && options.unit === "customer")
+    return truncatedPaths(
+      b,
+      compiled,
+      options,
+      `p_run AS (
+        SELECT runs AS c, CASE WHEN n_goals > 0 THEN gms[-1] END AS last_goal
+        FROM (${cachedSequences(b, options)})
+      )`,
+      touchOf,
+    );
   const events = codedEvents(b, compiled, options);
   // p_seq: one row per sequence: `t` its touches (packed, sorted), `last_goal` the ms of its last goal.
   let sequences: string;
@@ -76,10 +93,28 @@ export function pathsSql(b: SqlBuilder, compiled: CompiledCatalog, options: Path
       )`;
   }
   const collapsed = `
+      p_events AS (${events}),
+      ${sequences},
       p_run AS (
         SELECT list_filter(t, (x, i) -> i = 1 OR ${codeOf("x")} <> ${codeOf("t[i - 1]")}) AS c, last_goal
         FROM p_seq
       )`;
+  return truncatedPaths(b, compiled, options, collapsed, codeOf);
+}
+
+/**
+ * The end of `pathsSql` over CTEs ending in `p_run` (`c`: a sequence's runs of one touchpoint, packed;
+ * `last_goal`): each sequence truncated, then counted per distinct path. `codeOf` reads a packed touch's
+ * touchpoint code.
+ */
+function truncatedPaths(
+  b: SqlBuilder,
+  compiled: CompiledCatalog,
+  options: PathsOptions,
+  runs: string,
+  codeOf: (x: string) => string,
+): string {
+  const depth = b.param(options.depth);
   const codes = (list: string) => `list_transform(${list}, x -> ${codeOf("x")}::INTEGER)`;
   const converted = (touch: string) => `coalesce(last_goal >= ${msOf(touch)}, false)`;
   let truncated: string;
@@ -107,9 +142,7 @@ export function pathsSql(b: SqlBuilder, compiled: CompiledCatalog, options: Path
       p_path AS (SELECT ${codes(`c[1:${depth}]`)} AS path, ${converted("c[1]")} AS converted FROM p_run)`;
   }
   return `
-    WITH p_events AS (${events}),
-    ${sequences},
-    ${collapsed},
+    WITH ${runs},
     ${truncated}
     SELECT path, count(*) AS sequences, count(*) FILTER (WHERE converted) AS conversions
     FROM p_path GROUP BY path`;
@@ -125,8 +158,9 @@ export async function distinctPaths(
   // A touchpoint without match rules never classifies an event: no sequence has it.
   for (const id of [options.start, options.end])
     if (id !== null && !compiled.touchpointIds.includes(id)) return [];
+  const cached = options.unit === "customer" && (await eventCache(wh, catalog)) !== null;
   const b = new SqlBuilder(wh.dialect);
-  const rows = await wh.query<Row>(pathsSql(b, compiled, options), b.params);
+  const rows = await wh.query<Row>(pathsSql(b, compiled, options, cached), b.params);
   // The sequences left out (no touchpoint, or not the start/end one) gather in the rows with a NULL or
   // empty path. Filtering them in SQL would make DuckDB push the filter down and build each list twice.
   return rows.flatMap((r) =>
