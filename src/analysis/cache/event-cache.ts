@@ -12,7 +12,8 @@ import { buildSequences, SEQUENCE_COLUMNS } from "../sequences.js";
  *
  * - `cache_events`: one row per non-bot event. `ident` points into `cache_idents`, the distinct
  *   (user_id, anonymous_id) pairs: an identity pair's events never move, only the customer it belongs to.
- * - `cache_members`: each identity pair's customer under the identity map when the cache was last synced.
+ * - `cache_members`: each identity pair's customer under the identity map when the cache was last synced,
+ *   and `cust`, a number for that customer (the smallest `ident` among theirs).
  * - `cache_sequences`: one row per customer, their events as the sorted lists the sequence analyses
  *   read (see `SEQUENCE_COLUMNS` in sequences.ts), so a report sorts nothing per query.
  * - `cache_answers`: the survey answers (rated touchpoint, metric, score) of `Survey Responded` events.
@@ -34,14 +35,14 @@ export interface EventCache {
 }
 
 /** Bump when the layout or the meaning of the cached columns changes: the cache is then rebuilt. */
-const VERSION = 3;
+const VERSION = 4;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS cache_state (
      id INTEGER PRIMARY KEY, fingerprint VARCHAR NOT NULL, events BIGINT NOT NULL, max_rowid BIGINT NOT NULL)`,
   // Added with VERSION 2; a cache of version 1 is rebuilt (its fingerprint differs).
   "ALTER TABLE cache_state ADD COLUMN IF NOT EXISTS identity VARCHAR",
-  "CREATE TABLE IF NOT EXISTS cache_members (ident INTEGER NOT NULL, customer_id VARCHAR NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS cache_members (ident INTEGER NOT NULL, customer_id VARCHAR NOT NULL, cust INTEGER)",
   `CREATE TABLE IF NOT EXISTS cache_sequences (customer_id VARCHAR NOT NULL, ${SEQUENCE_COLUMNS})`,
   `CREATE TABLE IF NOT EXISTS cache_idents (ident INTEGER NOT NULL, user_id VARCHAR, anonymous_id VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS cache_channels (code INTEGER NOT NULL, channel VARCHAR NOT NULL)`,
@@ -203,7 +204,13 @@ async function regroup(tx: Queryable, since: number, appended: boolean, identity
     withNewEvents ? [since] : [],
   );
   await tx.run("DELETE FROM cache_members WHERE ident IN (SELECT ident FROM cache_moved)");
-  await tx.run("INSERT INTO cache_members SELECT ident, new FROM cache_moved");
+  await tx.run("INSERT INTO cache_members SELECT ident, new, NULL FROM cache_moved");
+  await tx.run(
+    `UPDATE cache_members SET cust = k.cust
+     FROM (SELECT customer_id, min(ident) AS cust FROM cache_members
+           WHERE customer_id IN (SELECT customer_id FROM cache_regrouped) GROUP BY customer_id) k
+     WHERE cache_members.customer_id = k.customer_id`,
+  );
   await tx.run("DELETE FROM cache_sequences WHERE customer_id IN (SELECT customer_id FROM cache_regrouped)");
   await tx.run(
     `INSERT INTO cache_sequences

@@ -70,16 +70,19 @@ function maskSql(options: FunnelOptions, condition: (step: FunnelStep) => string
 
 /**
  * SQL over the events of the customers who entered the funnel: (customer number, ms, step mask[, bd]),
- * sorted by customer and time; `bd` is `noValue` on the events that are not an entry. `source` selects
- * (customer_id, ms, mask[, bd][, is_touch]) of the scope.
+ * sorted by customer and time. `source` selects (customer_id, ms, mask[, bd][, is_touch]) of the scope:
+ * from the cache (`cached`), customer_id is already an INTEGER and bd a channel code (0: none).
  */
-function funnelRowsSql(source: string, options: FunnelOptions, entry: number, noValue = "NULL"): string {
+function funnelRowsSql(source: string, options: FunnelOptions, entry: number, cached: boolean): string {
+  // The cache numbers its customers; events name them, so they are numbered here.
+  const customer = cached ? "customer_id" : "dense_rank() OVER (ORDER BY customer_id)::INTEGER";
+  const noValue = cached ? "0" : "NULL";
   const strict = options.order === "strict";
   return `
     WITH funnel_events AS MATERIALIZED (
       SELECT * FROM (${source}) WHERE mask <> 0 ${strict ? "OR is_touch" : ""}),
     funnel_customers AS (SELECT DISTINCT customer_id FROM funnel_events WHERE mask & ${entry} <> 0)
-    SELECT dense_rank() OVER (ORDER BY customer_id)::INTEGER AS customer, ms::DOUBLE AS ms,
+    SELECT ${customer} AS customer, ms::DOUBLE AS ms,
            mask::INTEGER AS mask ${options.breakdown ? `, CASE WHEN mask & ${entry} <> 0 THEN bd ELSE ${noValue} END AS bd` : ""}
     FROM funnel_events SEMI JOIN funnel_customers USING (customer_id)
     ORDER BY customer, ms, mask`;
@@ -100,6 +103,7 @@ function funnelEventsSql(b: SqlBuilder, catalog: Catalog, options: FunnelOptions
      FROM customer_events WHERE ${where.join(" AND ")}`,
     options,
     entry,
+    false,
   );
 }
 
@@ -142,15 +146,15 @@ async function cachedFunnelEvents(
           : ["e.event", eventCodes.get(id) ?? 0];
     return code > 0 ? `${column} = ${b.param(code)}` : "FALSE";
   };
-  const members = `SELECT ident, customer_id FROM cache_members ${
+  const members = `SELECT ident, cust, customer_id FROM cache_members ${
     options.segment ? `WHERE ${segmentConditions(b, options.segment, options.to).join(" AND ")}` : ""
   }`;
-  const source = `SELECT m.customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, ${maskSql(options, condition)} AS mask
+  const source = `SELECT m.cust AS customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, ${maskSql(options, condition)} AS mask
                          ${options.breakdown ? ", e.channel AS bd" : ""}
                          ${options.order === "strict" ? ", e.code IS NOT NULL AS is_touch" : ""}
                   FROM cache_events e JOIN (${members}) m USING (ident)
                   ${scopeTimeWhere(b, "e.ts", options)}`;
-  return { sql: funnelRowsSql(source, options, entry, "0"), channels: cache.channels };
+  return { sql: funnelRowsSql(source, options, entry, true), channels: cache.channels };
 }
 
 interface Tally {
@@ -233,7 +237,7 @@ function tally(t: Tally, reached: number, times: number[]) {
 }
 
 /** The value at quantile q of sorted numbers (linear interpolation, as numpy's default). */
-function quantile(sorted: number[], q: number): number | null {
+function quantile(sorted: ArrayLike<number>, q: number): number | null {
   if (sorted.length === 0) return null;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -249,7 +253,8 @@ function stepStats(steps: FunnelStep[], t: Tally, order: FunnelOrder): FunnelSte
     while (p > 0 && steps[p]!.optional && !s.optional) p--;
     const customers = t.customers[k]!;
     const previous = k === 0 ? customers : t.customers[p]!;
-    const seconds = t.seconds[k]!.sort((a, b) => a - b);
+    // A typed array sorts numbers without a comparator call per pair.
+    const seconds = Float64Array.from(t.seconds[k]!).sort();
     return {
       name: order === "any" ? `${k + 1} of ${steps.length} steps` : s.name,
       optional: s.optional,

@@ -3,7 +3,10 @@ import { type CompiledCatalog, compileCatalog } from "../../catalog/compile.js";
 import { touchpointCondition } from "../../catalog/touchpoint-rule.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
+import { eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
+import { segmentConditions } from "../segment.js";
+import { scopeTimeWhere } from "../sequences.js";
 import { firstPeriodFrom, type PeriodUnit } from "./periods.js";
 import type { RetentionReport } from "./report.js";
 import { type ReturnRule, returnRuleText } from "./return-rule.js";
@@ -50,19 +53,32 @@ export async function retention(
   const b = new SqlBuilder(wh.dialect);
   const d = b.dialect;
   const unit = options.period;
-  const where = scopeConditions(b, { from: null, to: options.to, segment: options.segment ?? null });
-  const active = activeCondition(b, catalog, compiled, options.returnOn);
-  const goalColumn =
-    options.cohort === "first_goal" ? `, bool_or(${compiled.goal(b)} IS NOT NULL) AS is_goal` : "";
-  const activeColumn = active === null ? "" : `, bool_or(${active}) AS is_active`;
+  const cached = (await eventCache(wh, catalog)) !== null;
+  const active = cached
+    ? cachedActiveCondition(b, compiled, options.returnOn)
+    : activeCondition(b, catalog, compiled, options.returnOn);
+  const goal = cached ? "e.is_goal" : `${compiled.goal(b)} IS NOT NULL`;
+  const columns = `${options.cohort === "first_goal" ? `, bool_or(${goal}) AS is_goal` : ""}
+                   ${active === null ? "" : `, bool_or(${active}) AS is_active`}`;
+  // Each customer's active periods: from the cache (classified events, customers numbered), or the events.
+  let activity: string;
+  if (cached) {
+    const segment = options.segment ? segmentConditions(b, options.segment, options.to) : [];
+    const members = `SELECT ident, cust FROM cache_members ${segment.length ? `WHERE ${segment.join(" AND ")}` : ""}`;
+    activity = `SELECT m.cust AS customer_id, ${d.periodIndex(unit, "e.ts")} AS p ${columns}
+                FROM cache_events e JOIN (${members}) m USING (ident)
+                ${scopeTimeWhere(b, "e.ts", { from: null, to: options.to })}
+                GROUP BY 1, 2`;
+  } else {
+    const where = scopeConditions(b, { from: null, to: options.to, segment: options.segment ?? null });
+    activity = `SELECT customer_id, ${d.periodIndex(unit, "ts")} AS p ${columns}
+                FROM customer_events WHERE ${where.join(" AND ")}
+                GROUP BY customer_id, p`;
+  }
   const lo = options.from === null ? null : b.param(firstPeriodFrom(unit, options.from));
   // CTE names are prefixed so that they cannot shadow a table a segment condition reads.
   const sql = `
-    WITH r_activity AS (
-      SELECT customer_id, ${d.periodIndex(unit, "ts")} AS p ${goalColumn} ${activeColumn}
-      FROM customer_events WHERE ${where.join(" AND ")}
-      GROUP BY customer_id, p
-    ),
+    WITH r_activity AS (${activity}),
     r_customers AS MATERIALIZED (
       SELECT ${options.cohort === "first_goal" ? "min(p) FILTER (WHERE is_goal)" : "min(p)"} AS cohort,
              list_sort(list(p)${active === null ? "" : " FILTER (WHERE is_active)"}) AS ps
@@ -113,6 +129,22 @@ export async function retention(
     returnOn: returnRuleText(options.returnOn),
     ...shapeRetention(aggregates, { unit, periods: options.periods, from: options.from, to: options.to }),
   };
+}
+
+/** SQL over a `cache_events` row `e`: it makes its customer active (null: every event does). */
+function cachedActiveCondition(b: SqlBuilder, compiled: CompiledCatalog, rule: ReturnRule): string | null {
+  switch (rule.kind) {
+    case "any":
+      return null;
+    case "goal":
+      return "e.is_goal";
+    case "touchpoint": {
+      const code = compiled.touchpointIds.indexOf(rule.id) + 1;
+      return code > 0 ? `e.code = ${b.param(code)}` : "FALSE";
+    }
+    case "event":
+      return `e.event IN (SELECT code FROM cache_event_names WHERE event = ${b.param(rule.name)})`;
+  }
 }
 
 /** SQL over an events row: it makes its customer active (null: every event does). */
