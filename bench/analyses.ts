@@ -56,7 +56,7 @@ const SCENARIOS: { name: string; kind: string; params: Record<string, string> }[
   { name: "paths (depth 5)", kind: "paths", params: {} },
 ];
 
-const CACHED = new Set(["journey-map", "gaps", "attribution", "funnel", "paths"]);
+const CACHED = new Set(["journey-map", "gaps", "attribution", "funnel", "paths", "retention"]);
 type Mode = "uncached" | "cold" | "warm";
 
 /** Drops the classification cache of a writable warehouse, so the next report builds it. */

@@ -10,6 +10,7 @@ import { openWarehouse } from "../../warehouse/duckdb.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import { warehouseJourneys } from "../attribution/journeys.js";
 import { journeyMap } from "../journey-map/journey-map.js";
+import { REPORTS } from "../reports.js";
 import { parseSegment } from "../segment.js";
 import { eventCache } from "./event-cache.js";
 
@@ -136,7 +137,50 @@ async function reports(wh: Warehouse, catalog: Catalog, cache: boolean) {
       lookbackMs: 30 * DAY,
       cache,
     }),
+    ...(await withCache(cache, async () => {
+      const run = (kind: string, params: Record<string, string>) => REPORTS[kind]!.run(wh, catalog, params);
+      const dates = { from: "2025-01-21", to: "2025-03-12" };
+      return {
+        funnel: await run("funnel", { steps: "Page Viewed, Product Added, Order Completed" }),
+        funnelStrict: await run("funnel", { steps: "product_pages, cart?, goal:purchase", order: "strict" }),
+        funnelAny: await run("funnel", {
+          steps: "Product Viewed, Checkout Started, goal:purchase",
+          order: "any",
+          breakdown: "channel",
+          exclude: "Email Opened",
+          ...dates,
+          segment: "channel = Email or did checkout",
+        }),
+        paths: await run("paths", {}),
+        pathsStart: await run("paths", { start: "product_pages", depth: "3", ...dates }),
+        pathsSegment: await run("paths", { end: "checkout", segment: "not did goal:purchase within 10d" }),
+        retention: await run("retention", { period: "week" }),
+        retentionGoal: await run("retention", {
+          period: "month",
+          cohort: "first_goal",
+          return: "goal",
+          ...dates,
+        }),
+        retentionEvent: await run("retention", { period: "week", return: "event:Product Added" }),
+        retentionTouch: await run("retention", {
+          period: "week",
+          return: "touchpoint:checkout",
+          segment: "channel = Email",
+        }),
+      };
+    })),
   });
+}
+
+/** Runs the reports that read the cache when they can, with it or with `TOUCHPOINT_ANALYSIS_CACHE=off`. */
+async function withCache<T>(cache: boolean, fn: () => Promise<T>): Promise<T> {
+  if (cache) return fn();
+  process.env.TOUCHPOINT_ANALYSIS_CACHE = "off";
+  try {
+    return await fn();
+  } finally {
+    delete process.env.TOUCHPOINT_ANALYSIS_CACHE;
+  }
 }
 
 async function assertSameAsUncached(wh: Warehouse, catalog: Catalog) {

@@ -57,8 +57,9 @@ export async function retention(
   const active = cached
     ? cachedActiveCondition(b, compiled, options.returnOn)
     : activeCondition(b, catalog, compiled, options.returnOn);
-  const goal = cached ? "e.is_goal" : `${compiled.goal(b)} IS NOT NULL`;
-  const columns = `${options.cohort === "first_goal" ? `, bool_or(${goal}) AS is_goal` : ""}
+  // Only what is bound is built: SqlBuilder numbers every parameter it is given.
+  const goal = () => (cached ? "e.is_goal" : `${compiled.goal(b)} IS NOT NULL`);
+  const columns = `${options.cohort === "first_goal" ? `, bool_or(${goal()}) AS is_goal` : ""}
                    ${active === null ? "" : `, bool_or(${active}) AS is_active`}`;
   // Each customer's active periods: from the cache (classified events, customers numbered), or the events.
   let activity: string;
