@@ -111,7 +111,7 @@ export const touchOf = (x: string) => `((${x} % ${CODE_SPACE}) // 2)`;
 export function cachedSequences(b: SqlBuilder, scope: Scope): string {
   const where = scope.segment ? segmentConditions(b, scope.segment, scope.to) : [];
   const customers = `FROM cache_sequences ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`;
-  const columns = "customer_id, t, ch, by_code, gms, gv, gcur, runs";
+  const columns = "customer_id, t, ch, by_code, gms, gv, gcur, runs, other";
   if (scope.from === null && scope.to === null) return `SELECT ${columns}, n_goals, n_touches ${customers}`;
   const bounds: string[] = [];
   if (scope.from !== null) bounds.push(`{} >= ${b.param(scope.from)}`);
@@ -128,9 +128,9 @@ export function cachedSequences(b: SqlBuilder, scope: Scope): string {
                                    list_filter(ch, (c, i) -> ${inScope(msOf("t[i]"))}) AS ch,
                                    list_filter(by_code, x -> ${inScope(`(x % ${BY_CODE_SPACE})`)}) AS by_code,
                                    list_select(gms, gi) AS gms, list_select(gv, gi) AS gv, list_select(gcur, gi) AS gcur,
-                                   runs, other
+                                   runs, list_filter(other, x -> ${inScope("x")}) AS other
                             FROM (SELECT *, list_filter(range(1, len(gms) + 1), i -> ${inScope("gms[i]")}) AS gi ${customers}))))
-          WHERE len(t) > 0 OR len(list_filter(other, x -> ${inScope("x")})) > 0`;
+          WHERE len(t) > 0 OR len(other) > 0`;
 }
 
 /**

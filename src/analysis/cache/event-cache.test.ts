@@ -154,6 +154,7 @@ async function reports(wh: Warehouse, catalog: Catalog, cache: boolean) {
         paths: await run("paths", {}),
         pathsStart: await run("paths", { start: "product_pages", depth: "3", ...dates }),
         pathsSegment: await run("paths", { end: "checkout", segment: "not did goal:purchase within 10d" }),
+        pathsSessions: await run("paths", { unit: "session", sessionGap: "2d", ...dates }),
         retention: await run("retention", { period: "week" }),
         retentionGoal: await run("retention", {
           period: "month",

@@ -4,7 +4,7 @@ import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import { eventCache } from "../cache/event-cache.js";
 import type { Scope } from "../scope.js";
-import { CODE_SPACE, cachedSequences, codedEvents, codeOf, msOf, touchOf } from "../sequences.js";
+import { CODE_SPACE, cachedSequences, codedEvents, codeOf, GOAL_CODE, msOf, touchOf } from "../sequences.js";
 import type { PathsReport } from "./report.js";
 import { buildSankey, type PathCount, topPaths } from "./sankey.js";
 
@@ -59,6 +59,25 @@ export function pathsSql(
       )`,
       touchOf,
     );
+  // For sessions, the cache's touches and goals with its other events (packed with the low part 0).
+  if (cached)
+    return truncatedPaths(
+      b,
+      compiled,
+      options,
+      `p_all AS (
+        SELECT list_sort(list_concat(t, list_transform(other, x -> x * ${S}))) AS l
+        FROM (${cachedSequences(b, options)})
+      ),
+      ${sessionsCte(b.param(options.sessionGapMs))},
+      p_seq AS (
+        SELECT list_filter(s, x -> ${codeOf("x")} NOT IN (0, ${GOAL_CODE})) AS t,
+               ${msOf(`list_filter(s, x -> ${codeOf("x")} = ${GOAL_CODE})[-1]`)} AS last_goal
+        FROM p_session
+      ),
+      ${runsCte(touchOf)}`,
+      touchOf,
+    );
   const events = codedEvents(b, compiled, options);
   // p_seq: one row per sequence: `t` its touches (packed, sorted), `last_goal` the ms of its last goal.
   let sequences: string;
@@ -76,16 +95,7 @@ export function pathsSql(
         SELECT list_sort(list(ms * ${S} + CASE WHEN is_goal THEN 0 WHEN code IS NULL THEN ${T + 1} ELSE code END)) AS l
         FROM p_events GROUP BY customer_id
       ),
-      p_cut AS (
-        SELECT l, list_filter(range(1, len(l) + 1),
-                              i -> i = 1 OR ${msOf("l[i]")} - ${msOf("l[i - 1]")} > ${gap}) AS cuts
-        FROM p_all
-      ),
-      p_session AS (
-        SELECT unnest(list_transform(range(1, len(cuts) + 1),
-                                     k -> l[cuts[k]:coalesce(cuts[k + 1] - 1, len(l))])) AS s
-        FROM p_cut
-      ),
+      ${sessionsCte(gap)},
       p_seq AS (
         SELECT list_filter(s, x -> ${codeOf("x")} BETWEEN 1 AND ${T}) AS t,
                ${msOf(`list_filter(s, x -> ${codeOf("x")} = 0)[-1]`)} AS last_goal
@@ -95,12 +105,30 @@ export function pathsSql(
   const collapsed = `
       p_events AS (${events}),
       ${sequences},
+      ${runsCte(codeOf)}`;
+  return truncatedPaths(b, compiled, options, collapsed, codeOf);
+}
+
+/** CTEs `p_cut` and `p_session` over `p_all` (`l`: a customer's events, packed and sorted): one row per
+ * session (`s`), cut where the gap to the previous event exceeds `gap` ms. */
+const sessionsCte = (gap: string) => `
+      p_cut AS (
+        SELECT l, list_filter(range(1, len(l) + 1),
+                              i -> i = 1 OR ${msOf("l[i]")} - ${msOf("l[i - 1]")} > ${gap}) AS cuts
+        FROM p_all
+      ),
+      p_session AS (
+        SELECT unnest(list_transform(range(1, len(cuts) + 1),
+                                     k -> l[cuts[k]:coalesce(cuts[k + 1] - 1, len(l))])) AS s
+        FROM p_cut
+      )`;
+
+/** CTE `p_run` over `p_seq`: each sequence's touches with consecutive repeats of a touchpoint collapsed. */
+const runsCte = (codeOf: (x: string) => string) => `
       p_run AS (
         SELECT list_filter(t, (x, i) -> i = 1 OR ${codeOf("x")} <> ${codeOf("t[i - 1]")}) AS c, last_goal
         FROM p_seq
       )`;
-  return truncatedPaths(b, compiled, options, collapsed, codeOf);
-}
 
 /**
  * The end of `pathsSql` over CTEs ending in `p_run` (`c`: a sequence's runs of one touchpoint, packed;
@@ -158,7 +186,7 @@ export async function distinctPaths(
   // A touchpoint without match rules never classifies an event: no sequence has it.
   for (const id of [options.start, options.end])
     if (id !== null && !compiled.touchpointIds.includes(id)) return [];
-  const cached = options.unit === "customer" && (await eventCache(wh, catalog)) !== null;
+  const cached = (await eventCache(wh, catalog)) !== null;
   const b = new SqlBuilder(wh.dialect);
   const rows = await wh.query<Row>(pathsSql(b, compiled, options, cached), b.params);
   // The sequences left out (no touchpoint, or not the start/end one) gather in the rows with a NULL or
