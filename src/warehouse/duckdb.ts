@@ -95,32 +95,56 @@ class Connection implements Queryable {
   }
 
   async queryColumns(sql: string, params: readonly SqlValue[] = []): Promise<Columns> {
-    const result = await this.raw.run(sql, params.map(toDuck));
+    // Streamed: the engine never holds the whole result, only the chunk being read.
+    const result = await this.raw.stream(sql, params.map(toDuck));
+    const names = result.columnNames();
     const types = result.columnTypes().map((t) => t.typeId);
-    const chunks = await result.fetchAllChunks();
-    // rowCount is a call into the engine each time it is read.
-    const counts = chunks.map((chunk) => chunk.rowCount);
-    const rows = counts.reduce((n, count) => n + count, 0);
-    const columns: Columns = {};
-    result.columnNames().forEach((name, c) => {
-      const type = types[c]!;
-      const numbers =
-        type === DuckDBTypeId.INTEGER ? Int32Array : type === DuckDBTypeId.DOUBLE ? Float64Array : null;
-      if (!numbers && type !== DuckDBTypeId.VARCHAR && type !== DuckDBTypeId.BOOLEAN)
+    const parts: (Int32Array | Float64Array | unknown[])[][] = names.map(() => []);
+    names.forEach((name, c) => {
+      if (
+        ![DuckDBTypeId.INTEGER, DuckDBTypeId.DOUBLE, DuckDBTypeId.VARCHAR, DuckDBTypeId.BOOLEAN].includes(
+          types[c]!,
+        )
+      )
         throw new Error(`queryColumns: cast ${name} to INTEGER, DOUBLE or VARCHAR in the query`);
-      // Numbers are copied out of the engine's vectors as they are, not converted one by one.
-      const column = numbers ? new numbers(rows) : new Array<unknown>(rows);
-      let at = 0;
-      chunks.forEach((chunk, k) => {
+    });
+    for (
+      let chunk = await result.fetchChunk();
+      chunk && chunk.rowCount > 0;
+      chunk = await result.fetchChunk()
+    ) {
+      const count = chunk.rowCount; // a call into the engine each time it is read
+      names.forEach((name, c) => {
         const vector = chunk.getColumnVector(c);
-        if (numbers) (column as Int32Array).set((vector as unknown as { items: Int32Array }).items, at);
-        for (let i = 0; i < counts[k]!; i++) {
+        const numbers = types[c] === DuckDBTypeId.INTEGER || types[c] === DuckDBTypeId.DOUBLE;
+        const values: unknown[] = [];
+        for (let i = 0; i < count; i++) {
           const value = vector.getItem(i);
-          if (!numbers) (column as unknown[])[at + i] = value;
+          if (!numbers) values.push(value);
           else if (value === null) throw new Error(`queryColumns: ${name} is NULL; coalesce it in the query`);
         }
-        at += counts[k]!;
+        // Numbers are copied out of the engine's vector as they are, not converted one by one.
+        parts[c]!.push(
+          numbers ? (vector as unknown as { items: Int32Array | Float64Array }).items.slice() : values,
+        );
       });
+    }
+    const columns: Columns = {};
+    names.forEach((name, c) => {
+      const type = types[c];
+      const chunks = parts[c]!;
+      if (type !== DuckDBTypeId.INTEGER && type !== DuckDBTypeId.DOUBLE) {
+        columns[name] = (chunks as unknown[][]).flat();
+        return;
+      }
+      const column = new (type === DuckDBTypeId.INTEGER ? Int32Array : Float64Array)(
+        chunks.reduce((n, part) => n + part.length, 0),
+      );
+      let at = 0;
+      for (const part of chunks as (Int32Array | Float64Array)[]) {
+        column.set(part, at);
+        at += part.length;
+      }
       columns[name] = column;
     });
     return columns;

@@ -229,20 +229,18 @@ async function regroup(tx: Queryable, since: number, appended: boolean, identity
 /** Classifies the events with a rowid above `since` and appends them. */
 async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: number): Promise<void> {
   const fresh = "rowid > $1 AND NOT is_bot";
-  await tx.run(
-    `INSERT INTO cache_channels
-     SELECT (SELECT coalesce(max(code), 0) FROM cache_channels) + row_number() OVER (ORDER BY channel), channel
-     FROM (SELECT DISTINCT channel FROM events WHERE ${fresh}) n
-     WHERE NOT EXISTS (SELECT 1 FROM cache_channels c WHERE c.channel = n.channel)`,
-    [since],
-  );
-  await tx.run(
-    `INSERT INTO cache_event_names
-     SELECT (SELECT coalesce(max(code), 0) FROM cache_event_names) + row_number() OVER (ORDER BY event), event
-     FROM (SELECT DISTINCT event FROM events WHERE ${fresh}) n
-     WHERE NOT EXISTS (SELECT 1 FROM cache_event_names c WHERE c.event = n.event)`,
-    [since],
-  );
+  // New channels and event names get the next codes (table and column names are constants here).
+  for (const [table, column] of [
+    ["cache_channels", "channel"],
+    ["cache_event_names", "event"],
+  ] as const)
+    await tx.run(
+      `INSERT INTO ${table}
+       SELECT (SELECT coalesce(max(code), 0) FROM ${table}) + row_number() OVER (ORDER BY ${column}), ${column}
+       FROM (SELECT DISTINCT ${column} FROM events WHERE ${fresh}) n
+       WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${column} = n.${column})`,
+      [since],
+    );
   await tx.run(
     `INSERT INTO cache_idents
      SELECT (SELECT coalesce(max(ident), 0) FROM cache_idents) + row_number() OVER (ORDER BY user_id, anonymous_id),

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { CLV_BINS, clvDistribution, histogram, P_ALIVE_BINS, quantile, select } from "./distribution.js";
+import { select } from "../../util/select.js";
+import { CLV_BINS, clvDistribution, histogram, P_ALIVE_BINS, quantile } from "./distribution.js";
 
 const counts = (h: { bins: { customers: number }[] }) => h.bins.map((b) => b.customers);
 

@@ -1,3 +1,5 @@
+import { select } from "../../util/select.js";
+
 /**
  * Histograms of CLV and P(alive) over every customer of an analysis, from the per-customer predictions in
  * typed arrays: O(n) (one selection for the 99th percentile, one pass per histogram), no sorting.
@@ -31,42 +33,6 @@ export const CLV_BINS = 20;
 export const CLV_QUANTILE = 0.99;
 /** Equal-width bins on [0, 1] for P(alive). */
 export const P_ALIVE_BINS = 20;
-
-/**
- * The k-th smallest (0-based) finite value of `values`, reordering `values` in place: a quickselect with
- * three-way partitioning, so runs of equal values (common: one-time buyers share a CLV) cost nothing.
- */
-export function select(values: Float64Array, k: number): number {
-  if (k < 0 || k >= values.length) throw new RangeError(`select: ${k} is outside 0..${values.length - 1}`);
-  let lo = 0;
-  let hi = values.length - 1;
-  while (lo < hi) {
-    const a = values[lo]!;
-    const b = values[(lo + hi) >>> 1]!;
-    const c = values[hi]!;
-    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)); // the median of the three
-    let lt = lo;
-    let i = lo;
-    let gt = hi;
-    while (i <= gt) {
-      const v = values[i]!;
-      if (v < pivot) {
-        values[i] = values[lt]!;
-        values[lt] = v;
-        lt++;
-        i++;
-      } else if (v > pivot) {
-        values[i] = values[gt]!;
-        values[gt] = v;
-        gt--;
-      } else i++;
-    }
-    if (k < lt) hi = lt - 1;
-    else if (k > gt) lo = gt + 1;
-    else return pivot;
-  }
-  return values[lo]!;
-}
 
 /**
  * The q-quantile by nearest rank: the smallest value with at least a share q of the values at or below

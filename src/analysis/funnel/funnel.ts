@@ -1,6 +1,7 @@
 import type { Catalog } from "../../catalog/catalog.js";
 import { compileCatalog } from "../../catalog/compile.js";
 import { touchpointCondition } from "../../catalog/touchpoint-rule.js";
+import { select } from "../../util/select.js";
 import { assertPlainPath } from "../../warehouse/dialect.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
@@ -69,8 +70,8 @@ function maskSql(options: FunnelOptions, condition: (step: FunnelStep) => string
 }
 
 /**
- * SQL over the events of the customers who entered the funnel: (customer number, ms, step mask[, bd]),
- * sorted by customer and time. `source` selects (customer_id, ms, mask[, bd][, is_touch]) of the scope:
+ * SQL over the scope's events that match a step or an exclusion (in strict order also every other
+ * touchpoint): (customer number, ms, step mask[, bd]), sorted by customer and time. `source` selects (customer_id, ms, mask[, bd][, is_touch]) of the scope:
  * from the cache (`cached`), customer_id is already an INTEGER and bd a channel code (0: none).
  */
 function funnelRowsSql(source: string, options: FunnelOptions, entry: number, cached: boolean): string {
@@ -78,13 +79,13 @@ function funnelRowsSql(source: string, options: FunnelOptions, entry: number, ca
   const customer = cached ? "customer_id" : "dense_rank() OVER (ORDER BY customer_id)::INTEGER";
   const noValue = cached ? "0" : "NULL";
   const strict = options.order === "strict";
+  // Customers who never enter are read too (the walk finds they reach nothing): leaving them out in
+  // SQL cost a materialized copy and a join of every selected event, more than reading them.
   return `
-    WITH funnel_events AS MATERIALIZED (
-      SELECT * FROM (${source}) WHERE mask <> 0 ${strict ? "OR is_touch" : ""}),
-    funnel_customers AS (SELECT DISTINCT customer_id FROM funnel_events WHERE mask & ${entry} <> 0)
-    SELECT ${customer} AS customer, ms::DOUBLE AS ms,
-           mask::INTEGER AS mask ${options.breakdown ? `, CASE WHEN mask & ${entry} <> 0 THEN bd ELSE ${noValue} END AS bd` : ""}
-    FROM funnel_events SEMI JOIN funnel_customers USING (customer_id)
+    SELECT ${customer} AS customer, ms::DOUBLE AS ms, mask::INTEGER AS mask
+           ${options.breakdown ? `, CASE WHEN mask & ${entry} <> 0 THEN bd ELSE ${noValue} END AS bd` : ""}
+    FROM (${source})
+    WHERE mask <> 0 ${strict ? "OR is_touch" : ""}
     ORDER BY customer, ms, mask`;
 }
 
@@ -202,6 +203,10 @@ export async function funnel(wh: Warehouse, catalog: Catalog, options: FunnelOpt
     let hi = lo + 1;
     while (hi < customer.length && customer[hi] === customer[lo]) hi++;
     const walk = walkCustomer(ms, mask, lo, hi, spec, scratch);
+    if (walk.reached === 0) {
+      lo = hi; // never entered
+      continue;
+    }
     const tallies = [total];
     if (options.breakdown) {
       const value = walk.first >= 0 ? (bd[walk.first] ?? "(none)") : "(none)";
@@ -223,7 +228,7 @@ export async function funnel(wh: Warehouse, catalog: Catalog, options: FunnelOpt
   return report;
 }
 
-function tally(t: Tally, reached: number, times: number[]) {
+function tally(t: Tally, reached: number, times: ArrayLike<number>) {
   let previous = Number.NaN;
   for (let k = 0; k < t.customers.length; k++) {
     if (!(reached & (1 << k))) continue;
@@ -236,13 +241,22 @@ function tally(t: Tally, reached: number, times: number[]) {
   }
 }
 
-/** The value at quantile q of sorted numbers (linear interpolation, as numpy's default). */
-function quantile(sorted: ArrayLike<number>, q: number): number | null {
-  if (sorted.length === 0) return null;
-  const pos = (sorted.length - 1) * q;
+/**
+ * The value at quantile q (linear interpolation, as numpy's default), reordering `values`: a selection,
+ * not a sort, as funnels of millions of customers have as many times per step.
+ */
+function quantile(values: Float64Array, q: number): number | null {
+  if (values.length === 0) return null;
+  const pos = (values.length - 1) * q;
   const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return Math.round((sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)) * 1000) / 1000;
+  const below = select(values, lo);
+  // Every value right of lo is at least `below`: the next one in order is their minimum.
+  let above = below;
+  if (pos > lo) {
+    above = Number.POSITIVE_INFINITY;
+    for (let i = lo + 1; i < values.length; i++) above = Math.min(above, values[i]!);
+  }
+  return Math.round((below + (above - below) * (pos - lo)) * 1000) / 1000;
 }
 
 function stepStats(steps: FunnelStep[], t: Tally, order: FunnelOrder): FunnelStepStats[] {
@@ -253,8 +267,7 @@ function stepStats(steps: FunnelStep[], t: Tally, order: FunnelOrder): FunnelSte
     while (p > 0 && steps[p]!.optional && !s.optional) p--;
     const customers = t.customers[k]!;
     const previous = k === 0 ? customers : t.customers[p]!;
-    // A typed array sorts numbers without a comparator call per pair.
-    const seconds = Float64Array.from(t.seconds[k]!).sort();
+    const seconds = Float64Array.from(t.seconds[k]!);
     return {
       name: order === "any" ? `${k + 1} of ${steps.length} steps` : s.name,
       optional: s.optional,

@@ -23,7 +23,7 @@ export interface Walk {
   /** Bit k set when the customer reached step k + 1 (in `any` order: did at least k + 1 of the steps). */
   reached: number;
   /** When each step was done in the chain that went deepest (NaN where skipped or not reached). */
-  times: number[];
+  times: ArrayLike<number>;
   /** Index of the chain's first event (its breakdown value is the customer's), or -1. */
   first: number;
 }
@@ -137,11 +137,10 @@ function walkOrderedSimple(
   scratch: Scratch,
 ): Walk {
   const n = spec.steps;
-  const { start, first, times } = scratch.reset(n);
+  const { start, first, times, best: bestTimes } = scratch.reset(n);
   let reached = 0;
   let bestStep = -1;
   let bestFirst = -1;
-  const bestTimes = new Array<number>(n).fill(Number.NaN);
   for (let i = lo; i < hi; ) {
     const t = ms[i]!;
     let groupMask = 0;
@@ -188,15 +187,19 @@ export class Scratch {
   start = new Float64Array(0);
   first = new Int32Array(0);
   times = new Float64Array(0);
+  /** The times of the walk's result: valid until the next walk. */
+  best = new Float64Array(0);
 
   reset(n: number): this {
     if (this.start.length !== n) {
       this.start = new Float64Array(n);
       this.first = new Int32Array(n);
       this.times = new Float64Array(n * n);
+      this.best = new Float64Array(n);
     }
     this.start.fill(Number.NaN);
     this.times.fill(Number.NaN);
+    this.best.fill(Number.NaN);
     return this;
   }
 }
