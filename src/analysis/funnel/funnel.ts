@@ -78,14 +78,17 @@ function funnelRowsSql(source: string, options: FunnelOptions, entry: number, ca
   // The cache numbers its customers; events name them, so they are numbered here.
   const customer = cached ? "customer_id" : "dense_rank() OVER (ORDER BY customer_id)::INTEGER";
   const noValue = cached ? "0" : "NULL";
-  const strict = options.order === "strict";
-  // Customers who never enter are read too (the walk finds they reach nothing): leaving them out in
-  // SQL cost a materialized copy and a join of every selected event, more than reading them.
+  const columns = `${customer} AS customer, ms::DOUBLE AS ms, mask::INTEGER AS mask
+    ${options.breakdown ? `, CASE WHEN mask & ${entry} <> 0 THEN bd ELSE ${noValue} END AS bd` : ""}`;
+  // Customers who never enter are read too (the walk finds they reach nothing): leaving them out cost a
+  // copy and a join of every selected event, more than reading them. Not in strict order, which reads
+  // every touchpoint event: there most customers' events are not the funnel's.
+  if (options.order !== "strict")
+    return `SELECT ${columns} FROM (${source}) WHERE mask <> 0 ORDER BY customer, ms, mask`;
   return `
-    SELECT ${customer} AS customer, ms::DOUBLE AS ms, mask::INTEGER AS mask
-           ${options.breakdown ? `, CASE WHEN mask & ${entry} <> 0 THEN bd ELSE ${noValue} END AS bd` : ""}
-    FROM (${source})
-    WHERE mask <> 0 ${strict ? "OR is_touch" : ""}
+    WITH funnel_events AS MATERIALIZED (SELECT * FROM (${source}) WHERE mask <> 0 OR is_touch),
+    funnel_customers AS (SELECT DISTINCT customer_id FROM funnel_events WHERE mask & ${entry} <> 0)
+    SELECT ${columns} FROM funnel_events SEMI JOIN funnel_customers USING (customer_id)
     ORDER BY customer, ms, mask`;
 }
 
