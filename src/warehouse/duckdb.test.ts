@@ -31,3 +31,29 @@ test("withOwnReader: its own reads see what the writer committed; closing it lea
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("queryColumns: numbers as typed arrays across chunks, text as arrays, NULL numbers and other types refused", async () => {
+  const wh = await DuckDBWarehouse.open(":memory:");
+  try {
+    const columns = await wh.queryColumns(
+      "SELECT range::INTEGER AS i, range / 2 AS d, 'x' || range AS s, range % 2 = 0 AS b FROM range(5000)",
+    );
+    assert.ok(columns.i instanceof Int32Array);
+    assert.ok(columns.d instanceof Float64Array);
+    assert.equal(columns.i!.length, 5000);
+    assert.deepEqual(
+      [columns.i![4999], columns.d![4999], columns.s![4999], columns.b![4999]],
+      [4999, 2499.5, "x4999", false],
+    );
+    assert.deepEqual(Object.keys(await wh.queryColumns("SELECT 1::INTEGER AS i WHERE false")), ["i"]);
+    await assert.rejects(
+      wh.queryColumns(
+        "SELECT CASE WHEN range = 4000 THEN NULL ELSE range END::INTEGER AS i FROM range(5000)",
+      ),
+      /i is NULL/,
+    );
+    await assert.rejects(wh.queryColumns("SELECT range AS big FROM range(3)"), /cast big to INTEGER/);
+  } finally {
+    await wh.close();
+  }
+});

@@ -28,6 +28,13 @@ export interface DuckDBOptions {
 
 export class WarehouseLockedError extends Error {}
 
+/**
+ * Whether a vector has no NULL, without reading its items: @duckdb/node-api keeps no validity mask for
+ * a vector whose items are all valid. Otherwise (or if that internal changes) false, and the caller
+ * checks item by item.
+ */
+const allValid = (vector: unknown) => (vector as { validity?: { data?: unknown } }).validity?.data === null;
+
 /** `queryColumns`' result: INTEGER and DOUBLE columns as typed arrays, VARCHAR and BOOLEAN as arrays. */
 type Columns = Record<string, Int32Array | Float64Array | unknown[]>;
 
@@ -118,11 +125,11 @@ class Connection implements Queryable {
         const vector = chunk.getColumnVector(c);
         const numbers = types[c] === DuckDBTypeId.INTEGER || types[c] === DuckDBTypeId.DOUBLE;
         const values: unknown[] = [];
-        for (let i = 0; i < count; i++) {
-          const value = vector.getItem(i);
-          if (!numbers) values.push(value);
-          else if (value === null) throw new Error(`queryColumns: ${name} is NULL; coalesce it in the query`);
-        }
+        if (!numbers) for (let i = 0; i < count; i++) values.push(vector.getItem(i));
+        else if (!allValid(vector))
+          for (let i = 0; i < count; i++)
+            if (vector.getItem(i) === null)
+              throw new Error(`queryColumns: ${name} is NULL; coalesce it in the query`);
         // Numbers are copied out of the engine's vector as they are, not converted one by one.
         parts[c]!.push(
           numbers ? (vector as unknown as { items: Int32Array | Float64Array }).items.slice() : values,

@@ -197,8 +197,8 @@ export class Scratch {
       this.times = new Float64Array(n * n);
       this.best = new Float64Array(n);
     }
+    // `times` needs no clearing: a step's row is read only up to the step, written before it is read.
     this.start.fill(Number.NaN);
-    this.times.fill(Number.NaN);
     this.best.fill(Number.NaN);
     return this;
   }
