@@ -38,11 +38,30 @@ export function codedEvents(
           WHERE ${where.join(" AND ")}`;
 }
 
-/** SQL: a WHERE clause keeping the times `ts` inside the scope's dates (empty when it has none). */
-export function scopeTimeWhere(b: SqlBuilder, ts: string, scope: Scope): string {
+/** SQL conditions keeping the times `ts` inside the scope's dates. */
+function scopeTimeConditions(b: SqlBuilder, ts: string, scope: Scope): string[] {
   const where: string[] = [];
   if (scope.from !== null) where.push(`${ts} >= ${b.dialect.fromEpochMs(b.param(scope.from))}`);
   if (scope.to !== null) where.push(`${ts} < ${b.dialect.fromEpochMs(b.param(scope.to))}`);
+  return where;
+}
+
+/** SQL: a WHERE clause keeping the times `ts` inside the scope's dates (empty when it has none). */
+export function scopeTimeWhere(b: SqlBuilder, ts: string, scope: Scope): string {
+  const where = scopeTimeConditions(b, ts, scope);
+  return where.length ? `WHERE ${where.join(" AND ")}` : "";
+}
+
+/**
+ * SQL: a WHERE clause over `cache_events e` keeping the scope's dates and the customers of its segment
+ * (empty without either); `e.cust` numbers the customer.
+ */
+export function cachedEventsWhere(b: SqlBuilder, scope: Scope): string {
+  const where = scopeTimeConditions(b, "e.ts", scope);
+  if (scope.segment)
+    where.push(
+      `e.ident IN (SELECT ident FROM cache_members WHERE ${segmentConditions(b, scope.segment, scope.to).join(" AND ")})`,
+    );
   return where.length ? `WHERE ${where.join(" AND ")}` : "";
 }
 

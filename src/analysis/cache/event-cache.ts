@@ -10,8 +10,9 @@ import { buildSequences, SEQUENCE_COLUMNS } from "../sequences.js";
  * (identity pair, time, touchpoint code, channel code, goal flag and value), classified once per catalog
  * instead of on every query, and each customer's events as ready sorted lists.
  *
- * - `cache_events`: one row per non-bot event, stored by event name, identity pair and time within each
- *   load (the funnel's selection by event reads a third less). `ident` points into `cache_idents`, the distinct
+ * - `cache_events`: one row per non-bot event, with its customer's number (`cust`, see `cache_members`),
+ *   stored by event name, identity pair and time within each load (the funnel's selection by event
+ *   reads a third less). `ident` points into `cache_idents`, the distinct
  *   (user_id, anonymous_id) pairs: an identity pair's events never move, only the customer it belongs to.
  * - `cache_members`: each identity pair's customer under the identity map when the cache was last synced,
  *   and `cust`, a number for that customer (the smallest `ident` among theirs).
@@ -36,7 +37,7 @@ export interface EventCache {
 }
 
 /** Bump when the layout or the meaning of the cached columns changes: the cache is then rebuilt. */
-const VERSION = 5;
+const VERSION = 6;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS cache_state (
@@ -50,7 +51,8 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS cache_event_names (code INTEGER NOT NULL, event VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS cache_events (
      ident INTEGER NOT NULL, ts TIMESTAMP NOT NULL, code INTEGER, channel INTEGER NOT NULL, event INTEGER NOT NULL,
-     goal INTEGER, is_goal BOOLEAN NOT NULL, goal_value DOUBLE, is_response BOOLEAN NOT NULL, currency VARCHAR)`,
+     goal INTEGER, is_goal BOOLEAN NOT NULL, goal_value DOUBLE, is_response BOOLEAN NOT NULL, currency VARCHAR,
+     cust INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS cache_answers (
      ident INTEGER NOT NULL, ts TIMESTAMP NOT NULL, rated VARCHAR, metric VARCHAR, score DOUBLE)`,
 ];
@@ -159,8 +161,10 @@ async function sync(tx: Queryable, wh: Warehouse, catalog: Catalog, fingerprint:
     for (const statement of TABLES) await tx.run(statement);
   }
   const appended = since === -1 || current.max_rowid > since;
-  if (appended) await append(tx, wh, catalog, since);
-  await regroup(tx, since, appended, since === -1 || state?.identity !== current.identity);
+  if (appended) await appendCodes(tx, since);
+  await regroupMembers(tx, since, appended, since === -1 || state?.identity !== current.identity);
+  if (appended) await appendEvents(tx, wh, catalog, since);
+  await regroupEvents(tx, since);
   await tx.run("INSERT OR REPLACE INTO cache_state VALUES (1, $1, $2, $3, $4)", [
     fingerprint,
     current.events,
@@ -176,11 +180,12 @@ const MEMBERS = `SELECT i.ident, coalesce(mu.customer_id, ma.customer_id, i.user
   LEFT JOIN customer_map ma ON ma.kind = 'anonymous' AND ma.id = i.anonymous_id`;
 
 /**
- * Brings `cache_members` and `cache_sequences` up to date: the identity pairs whose customer changed (all
- * of them after a change of the identity map, else only the new ones) move, and the sequences of the
- * customers they left or joined, and of the customers with events above `since`, are rebuilt.
+ * Brings `cache_members` up to date: the identity pairs whose customer changed (all of them after a
+ * change of the identity map, else only the new ones) move. Leaves the temporary tables `cache_moved`
+ * and `cache_regrouped` (the customers they left or joined, and those with events above `since`) for
+ * `regroupEvents`.
  */
-async function regroup(tx: Queryable, since: number, appended: boolean, identityChanged: boolean) {
+async function regroupMembers(tx: Queryable, since: number, appended: boolean, identityChanged: boolean) {
   const pairs = identityChanged
     ? MEMBERS
     : `${MEMBERS} WHERE i.ident > (SELECT coalesce(max(ident), 0) FROM cache_members)`;
@@ -212,6 +217,19 @@ async function regroup(tx: Queryable, since: number, appended: boolean, identity
            WHERE customer_id IN (SELECT customer_id FROM cache_regrouped) GROUP BY customer_id) k
      WHERE cache_members.customer_id = k.customer_id`,
   );
+}
+
+/**
+ * The events and sequences of the regrouped customers: the customer number of their older events (new
+ * ones got it when appended; after a rebuild every event is new), then their sequences.
+ */
+async function regroupEvents(tx: Queryable, since: number) {
+  if (since !== -1)
+    await tx.run(
+      `UPDATE cache_events SET cust = m.cust
+       FROM (SELECT ident, cust FROM cache_members SEMI JOIN cache_regrouped USING (customer_id)) m
+       WHERE cache_events.ident = m.ident AND cache_events.cust <> m.cust`,
+    );
   await tx.run("DELETE FROM cache_sequences WHERE customer_id IN (SELECT customer_id FROM cache_regrouped)");
   await tx.run(
     `INSERT INTO cache_sequences
@@ -226,9 +244,10 @@ async function regroup(tx: Queryable, since: number, appended: boolean, identity
   await tx.run("DROP TABLE cache_regrouped");
 }
 
-/** Classifies the events with a rowid above `since` and appends them. */
-async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: number): Promise<void> {
-  const fresh = "rowid > $1 AND NOT is_bot";
+const FRESH = "rowid > $1 AND NOT is_bot";
+
+/** Codes the channels, event names and identity pairs first seen in the events with a rowid above `since`. */
+async function appendCodes(tx: Queryable, since: number): Promise<void> {
   // New channels and event names get the next codes (table and column names are constants here).
   for (const [table, column] of [
     ["cache_channels", "channel"],
@@ -237,7 +256,7 @@ async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: num
     await tx.run(
       `INSERT INTO ${table}
        SELECT (SELECT coalesce(max(code), 0) FROM ${table}) + row_number() OVER (ORDER BY ${column}), ${column}
-       FROM (SELECT DISTINCT ${column} FROM events WHERE ${fresh}) n
+       FROM (SELECT DISTINCT ${column} FROM events WHERE ${FRESH}) n
        WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${column} = n.${column})`,
       [since],
     );
@@ -245,12 +264,16 @@ async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: num
     `INSERT INTO cache_idents
      SELECT (SELECT coalesce(max(ident), 0) FROM cache_idents) + row_number() OVER (ORDER BY user_id, anonymous_id),
             user_id, anonymous_id
-     FROM (SELECT DISTINCT user_id, anonymous_id FROM events WHERE ${fresh}) n
+     FROM (SELECT DISTINCT user_id, anonymous_id FROM events WHERE ${FRESH}) n
      WHERE NOT EXISTS (SELECT 1 FROM cache_idents c
                        WHERE c.user_id IS NOT DISTINCT FROM n.user_id
                          AND c.anonymous_id IS NOT DISTINCT FROM n.anonymous_id)`,
     [since],
   );
+}
+
+/** Classifies the events with a rowid above `since` and appends them, with their customer's number. */
+async function appendEvents(tx: Queryable, wh: Warehouse, catalog: Catalog, since: number): Promise<void> {
   const channels = await readChannels(tx);
   const compiled = compileCatalog(catalog);
   const b = new SqlBuilder(wh.dialect);
@@ -260,13 +283,14 @@ async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: num
   await tx.run(
     `INSERT INTO cache_events
      SELECT i.ident, e.ts, e.code, e.channel, n.code, list_position(${b.param(compiled.goalIds)}::VARCHAR[], e.goal),
-            e.goal IS NOT NULL, e.goal_value, e.is_response, CASE WHEN e.goal IS NOT NULL THEN e.currency END
+            e.goal IS NOT NULL, e.goal_value, e.is_response, CASE WHEN e.goal IS NOT NULL THEN e.currency END, m.cust
      FROM (SELECT user_id AS u, anonymous_id AS a, ts, event, ${compiled.touchpointCode(b)} AS code,
                   list_position(${channels.length ? b.param([...channels]) : "[]"}::VARCHAR[], channel) AS channel, ${compiled.goal(b)} AS goal,
                   ${compiled.goalValue(b)} AS goal_value, event = '${SURVEY_RESPONSE}' AS is_response, currency
-           FROM events WHERE ${fresh}) e
+           FROM events WHERE ${FRESH}) e
      JOIN cache_event_names n USING (event)
      ${identity}
+     JOIN cache_members m ON m.ident = i.ident
      ORDER BY n.code, i.ident, e.ts`,
     b.params,
   );
@@ -275,7 +299,7 @@ async function append(tx: Queryable, wh: Warehouse, catalog: Catalog, since: num
      SELECT i.ident, e.ts, e.rated, e.metric, e.score
      FROM (SELECT user_id AS u, anonymous_id AS a, ts, ${json("touchpoint")} AS rated, ${json("metric")} AS metric,
                   TRY_CAST(${json("score")} AS DOUBLE) AS score
-           FROM events WHERE ${fresh} AND event = '${SURVEY_RESPONSE}') e
+           FROM events WHERE ${FRESH} AND event = '${SURVEY_RESPONSE}') e
      ${identity}`,
     [since],
   );

@@ -7,8 +7,7 @@ import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import { eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
-import { segmentConditions } from "../segment.js";
-import { scopeTimeWhere } from "../sequences.js";
+import { cachedEventsWhere } from "../sequences.js";
 import type { FunnelBreakdown, FunnelReport, FunnelStepStats } from "./report.js";
 import type { FunnelStep, StepFilter } from "./steps.js";
 import { EXCLUDED, type FunnelOrder, Scratch, type WalkSpec, walkCustomer } from "./walk.js";
@@ -150,14 +149,10 @@ async function cachedFunnelEvents(
           : ["e.event", eventCodes.get(id) ?? 0];
     return code > 0 ? `${column} = ${b.param(code)}` : "FALSE";
   };
-  const members = `SELECT ident, cust, customer_id FROM cache_members ${
-    options.segment ? `WHERE ${segmentConditions(b, options.segment, options.to).join(" AND ")}` : ""
-  }`;
-  const source = `SELECT m.cust AS customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, ${maskSql(options, condition)} AS mask
+  const source = `SELECT e.cust AS customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, ${maskSql(options, condition)} AS mask
                          ${options.breakdown ? ", e.channel AS bd" : ""}
                          ${options.order === "strict" ? ", e.code IS NOT NULL AS is_touch" : ""}
-                  FROM cache_events e JOIN (${members}) m USING (ident)
-                  ${scopeTimeWhere(b, "e.ts", options)}`;
+                  FROM cache_events e ${cachedEventsWhere(b, options)}`;
   return { sql: funnelRowsSql(source, options, entry, true), channels: cache.channels };
 }
 

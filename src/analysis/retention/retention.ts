@@ -5,8 +5,7 @@ import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import { eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
-import { segmentConditions } from "../segment.js";
-import { scopeTimeWhere } from "../sequences.js";
+import { cachedEventsWhere } from "../sequences.js";
 import { firstPeriodFrom, type PeriodUnit } from "./periods.js";
 import type { RetentionReport } from "./report.js";
 import { type ReturnRule, returnRuleText } from "./return-rule.js";
@@ -64,11 +63,9 @@ export async function retention(
   // Each customer's active periods: from the cache (classified events, customers numbered), or the events.
   let activity: string;
   if (cached) {
-    const segment = options.segment ? segmentConditions(b, options.segment, options.to) : [];
-    const members = `SELECT ident, cust FROM cache_members ${segment.length ? `WHERE ${segment.join(" AND ")}` : ""}`;
-    activity = `SELECT m.cust AS customer_id, ${d.periodIndex(unit, "e.ts")} AS p ${columns}
-                FROM cache_events e JOIN (${members}) m USING (ident)
-                ${scopeTimeWhere(b, "e.ts", { from: null, to: options.to })}
+    activity = `SELECT e.cust AS customer_id, ${d.periodIndex(unit, "e.ts")} AS p ${columns}
+                FROM cache_events e
+                ${cachedEventsWhere(b, { from: null, to: options.to, segment: options.segment ?? null })}
                 GROUP BY 1, 2`;
   } else {
     const where = scopeConditions(b, { from: null, to: options.to, segment: options.segment ?? null });
