@@ -137,6 +137,7 @@ export function cachedSequences(b: SqlBuilder, scope: Scope): string {
   if (scope.to !== null) bounds.push(`{} < ${b.param(scope.to)}`);
   const inScope = (ms: string) => `(${bounds.map((x) => x.replace("{}", ms)).join(" AND ")})`;
   // The runs of a time slice are the runs that start in it after its first touch, which starts one.
+  // `ch` is cut by the stored `t` (a column of the FROM wins over an alias of the same select).
   return `SELECT ${columns}, len(gms)::INTEGER AS n_goals, (len(t) - len(gms))::INTEGER AS n_touches
           FROM (SELECT customer_id, t, ch, by_code, gms, gv, gcur, other,
                        CASE WHEN first_touch IS NULL THEN [] ELSE
