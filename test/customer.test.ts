@@ -46,7 +46,9 @@ test("report customer: one profile across ids and channels, with the saved lifet
 
   const table = await cli(["report", "customer", best.customerId, "--db", db, "--limit", "3"]);
   assert.match(table.stdout, new RegExp(`^customer\\s+${best.customerId}\\n`));
-  assert.match(table.stdout, /value\s+CLV /);
+  assert.match(table.stdout, /value\s+CLV [\d.]+ EUR, /, "money in the data's currency");
+  assert.match(table.stdout, /conversions, [\d.]+ EUR value\n/);
+  assert.match(table.stdout, /goal\s+value \(EUR\)\n/);
   const missing = await cli(["report", "customer", "nobody", "--db", db]);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, 'error: no customer "nobody"; try --search\n');

@@ -41,8 +41,19 @@ export async function customerReport(id: string | undefined, options: CustomerOp
     throw err;
   }
   if (options.json) return void process.stdout.write(`${JSON.stringify(profile, null, 2)}\n`);
+  // Amounts in the data's currency, as every report gives them.
+  const unit = profile.currency ? ` ${profile.currency}` : "";
+  const money = (x: number) => `${x.toFixed(2)}${unit}`;
   const timeline = [
-    ["time", "stage", "touchpoint", "event", "channel", "goal", "value"],
+    [
+      "time",
+      "stage",
+      "touchpoint",
+      "event",
+      "channel",
+      "goal",
+      profile.currency ? `value (${profile.currency})` : "value",
+    ],
     ...profile.timeline.map((t) => [
       date(t.time),
       t.stage,
@@ -63,11 +74,11 @@ export async function customerReport(id: string | undefined, options: CustomerOp
       .join(", ")}`,
     `seen       ${date(profile.firstSeen)} … ${date(profile.lastSeen)} (${profile.events} events)`,
     `channels   ${profile.channels.map((c) => `${c.channel} ${c.events}`).join(", ")}`,
-    `goals      ${profile.conversions} conversions, ${profile.revenue.toFixed(2)} value`,
+    `goals      ${profile.conversions} conversions, ${money(profile.revenue)} value`,
     `feedback   ${profile.feedback.map((f) => `${f.metric} ${f.score}${f.comment ? ` "${f.comment}"` : ""}`).join("; ") || "none"}`,
     `value      ${
       v
-        ? `CLV ${v.clv.toFixed(2)}, P(alive) ${v.pAlive.toFixed(3)}, ${v.expectedPurchases.toFixed(2)} purchases expected, segment ${v.segment} (fitted ${date(v.fittedAt)})`
+        ? `CLV ${money(v.clv)}, P(alive) ${v.pAlive.toFixed(3)}, ${v.expectedPurchases.toFixed(2)} purchases expected, segment ${v.segment} (fitted ${date(v.fittedAt)})`
         : "not computed: run `touchpoint report clv --save`"
     }`,
   ];
