@@ -320,6 +320,44 @@ test("quiet hours defer an action to the end of the window; retries back off; pe
   assert.equal((await jobsOf("night"))[0]!.status, "sent");
 });
 
+test("a receiver's Retry-After is honoured (up to the longest delay of the schedule)", async () => {
+  const playbook = rules(`
+  - id: throttled
+    trigger: { event: Throttled }
+    actions:
+      - webhook: { url: "https://hooks.example.com/throttled" }
+  - id: stalling
+    trigger: { event: Stalling }
+    actions:
+      - webhook: { url: "https://hooks.example.com/stalling" }
+`);
+  const { calls, deliverers } = recording((call) => {
+    if (call.attempt > 1) return { ok: true, detail: "HTTP 200" };
+    // 15 minutes, where the schedule would wait about one; a day, beyond the schedule's hour.
+    const retryAfterMs = call.rule === "throttled" ? 15 * MIN : 24 * HOUR;
+    return { ok: false, error: "HTTP 429", retryable: true, retryAfterMs };
+  });
+  const engine = engineFor(playbook, deliverers);
+  await engine.tick();
+  clock = Date.now();
+  await send([track("ivy", "Throttled", clock - MIN), track("ivy", "Stalling", clock - MIN)]);
+  await engine.tick();
+  const started = clock;
+  const [throttled] = await jobsOf("throttled");
+  assert.equal(throttled!.status, "scheduled");
+  assert.equal(throttled!.nextAttemptAt, started + 15 * MIN);
+  assert.equal((await jobsOf("stalling"))[0]!.nextAttemptAt, started + HOUR);
+  clock = started + 14 * MIN;
+  await engine.tick();
+  assert.equal(calls.length, 2, "not before the receiver asked");
+  clock = started + 15 * MIN;
+  await engine.tick();
+  assert.equal((await jobsOf("throttled"))[0]!.status, "sent");
+  clock = started + HOUR;
+  await engine.tick();
+  assert.equal((await jobsOf("stalling"))[0]!.status, "sent");
+});
+
 test("a crash between the send and the bookkeeping: the next start sends once more with the same key, then never again", async () => {
   const playbook = rules(`
   - id: alert

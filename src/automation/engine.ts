@@ -347,7 +347,9 @@ export class AutomationEngine {
       return;
     }
     if (result.retryable && attempts < this.settings.maxAttempts) {
-      const next = now + retryDelayMs(attempts, this.settings.retry);
+      // A receiver's Retry-After is honoured, up to the longest delay of the schedule.
+      const asked = Math.min(result.retryAfterMs ?? 0, this.settings.retry.maxMs);
+      const next = now + Math.max(retryDelayMs(attempts, this.settings.retry), asked);
       await updateJob(
         this.wh,
         job.id,

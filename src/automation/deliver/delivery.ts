@@ -3,8 +3,13 @@ import type { EmailAction, TemplateContext, WebhookAction } from "../rules.js";
 import { createEmailSender } from "./email.js";
 import { sendWebhook } from "./webhook.js";
 
-/** A failure is retryable when the same job may succeed later (the engine then retries with backoff). */
-export type DeliveryResult = { ok: true; detail: string } | { ok: false; error: string; retryable: boolean };
+/**
+ * A failure is retryable when the same job may succeed later (the engine then retries with backoff, and
+ * waits at least `retryAfterMs` when the receiver asked for it with `Retry-After`).
+ */
+export type DeliveryResult =
+  | { ok: true; detail: string }
+  | { ok: false; error: string; retryable: boolean; retryAfterMs?: number };
 
 export interface DeliveryJob {
   /** The idempotency key of the action: the same on every attempt of the job. */

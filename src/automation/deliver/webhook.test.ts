@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { TemplateContext, WebhookAction } from "../rules.js";
 import { createDeliverers } from "./delivery.js";
-import { sendWebhook, signWebhook, verifyWebhookSignature, webhookPayload } from "./webhook.js";
+import { retryAfterMs, sendWebhook, signWebhook, verifyWebhookSignature, webhookPayload } from "./webhook.js";
 
 const SECRET = "whsec_do-not-leak-0123456789";
 
@@ -280,6 +280,30 @@ describe("sendWebhook against a real HTTP receiver", () => {
       assert.ok(result.error.length <= `HTTP ${code}: `.length + 200, result.error);
       assert.ok(!result.error.includes(SECRET));
     });
+
+  test("a Retry-After of a retryable answer is passed on, in seconds or as a date", async () => {
+    respond = (res) => res.writeHead(429, { "retry-after": "120" }).end("slow down");
+    const seconds = await sendWebhook(action(), context, job, settings);
+    assert.equal(!seconds.ok && seconds.retryAfterMs, 120_000);
+    const at = new Date(Date.now() + 10 * 60_000).toUTCString();
+    respond = (res) => res.writeHead(503, { "retry-after": at }).end();
+    const date = await sendWebhook(action(), context, job, settings);
+    const ms = !date.ok ? (date.retryAfterMs ?? -1) : -1;
+    assert.ok(ms > 9 * 60_000 && ms <= 10 * 60_000, String(ms));
+    respond = (res) => res.writeHead(400, { "retry-after": "120" }).end();
+    const refused = await sendWebhook(action(), context, job, settings);
+    assert.equal(!refused.ok && refused.retryAfterMs, undefined, "not retried: nothing to wait for");
+  });
+
+  test("retryAfterMs reads delay-seconds and HTTP dates, and nothing else", () => {
+    const now = Date.parse("2026-11-23T12:00:00Z");
+    assert.equal(retryAfterMs("0", now), 0);
+    assert.equal(retryAfterMs(" 30 ", now), 30_000);
+    assert.equal(retryAfterMs("Mon, 23 Nov 2026 12:01:00 GMT", now), 60_000);
+    assert.equal(retryAfterMs("Mon, 23 Nov 2026 11:00:00 GMT", now), 0, "a date already past");
+    for (const bad of [null, "", "soon", "-5", "1.5", "12:00"])
+      assert.equal(retryAfterMs(bad, now), undefined, String(bad));
+  });
 
   test("redirects are not followed", async () => {
     respond = (res) => res.writeHead(301, { location: "https://elsewhere.example/hook" }).end();

@@ -176,7 +176,24 @@ async function bodySnippet(response: Response, max = 200): Promise<string> {
   return text.replace(/\s+/g, " ").trim().slice(0, max);
 }
 
-function httpOutcome(status: number, location: string | null, snippet: string): DeliveryResult {
+/**
+ * A `Retry-After` header as a delay in ms from `now`: delay-seconds or an HTTP date (RFC 9110 §10.2.3);
+ * undefined when absent or unreadable, 0 for a date already past.
+ */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  const text = header?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) || !/[a-z]/i.test(text) ? undefined : Math.max(0, at - now);
+}
+
+function httpOutcome(
+  status: number,
+  location: string | null,
+  snippet: string,
+  retryAfter: string | null,
+): DeliveryResult {
   if (status >= 200 && status < 300) return { ok: true, detail: `HTTP ${status}` };
   if (status >= 300 && status < 400)
     return permanent(
@@ -184,7 +201,11 @@ function httpOutcome(status: number, location: string | null, snippet: string): 
         "redirects are not followed, put the final URL in the playbook",
     );
   const retryable = status === 408 || status === 425 || status === 429 || status >= 500;
-  return { ok: false, error: snippet ? `HTTP ${status}: ${snippet}` : `HTTP ${status}`, retryable };
+  const error = snippet ? `HTTP ${status}: ${snippet}` : `HTTP ${status}`;
+  const after = retryable ? retryAfterMs(retryAfter) : undefined;
+  return after === undefined
+    ? { ok: false, error, retryable }
+    : { ok: false, error, retryable, retryAfterMs: after };
 }
 
 /** Why fetch failed, without a stack: the underlying socket error's message or code. */
@@ -226,7 +247,12 @@ export async function sendWebhook(
     const snippet = ok ? "" : await bodySnippet(response);
     // Release the connection for reuse without reading a success body nobody needs.
     if (ok) await response.body?.cancel().catch(() => undefined);
-    return httpOutcome(response.status, response.headers.get("location"), snippet);
+    return httpOutcome(
+      response.status,
+      response.headers.get("location"),
+      snippet,
+      response.headers.get("retry-after"),
+    );
   } catch (err) {
     return networkError(err, settings.timeoutMs);
   }
