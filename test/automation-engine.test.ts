@@ -543,7 +543,7 @@ test("customers who unsubscribed (an Unsubscribed event, or the trait) get no em
     ["uma", "unsubscribed from email"],
     ["vic", "unsubscribed from email"],
   ]);
-  // A dry run of an email-only rule knows the Unsubscribed event too.
+  // A dry run of an email-only rule knows the Unsubscribed event and the trait too.
   const emailOnly = rules(`
   - id: promo_mail
     trigger: { event: Promo Viewed }
@@ -552,7 +552,18 @@ test("customers who unsubscribed (an Unsubscribed event, or the trait) get no em
   const dry = await dryRun(wh, emailOnly, catalog, { from: clock - HOUR, to: clock, limit: 10 }, clock);
   assert.deepEqual(dry.occurrences.map((o) => [o.customerId, o.outcome]).sort(), [
     ["uma", "suppressed"],
-    ["vic", "would_send"],
+    ["vic", "suppressed"],
     ["wes", "would_send"],
   ]);
+  // The latest value of the trait counts: subscribed again, vic gets email.
+  await send([
+    identify("vic", { unsubscribed: false, plan: "pro" }, clock - 5 * MIN),
+    identify("vic", { plan: "max" }, clock - 4 * MIN),
+  ]);
+  const again = await dryRun(wh, emailOnly, catalog, { from: clock - HOUR, to: clock, limit: 10 }, clock);
+  assert.equal(
+    again.occurrences.find((o) => o.customerId === "vic")?.outcome,
+    "would_send",
+    "subscribed again before the promo (a later identify without the trait keeps it)",
+  );
 });

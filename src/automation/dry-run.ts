@@ -73,11 +73,16 @@ export async function dryRun(
     };
     const unless = rule.unless ? segmentCondition(b, rule.unless.segment, window) : "FALSE";
     const only = rule.only ? segmentCondition(b, rule.only.segment, window) : "TRUE";
-    // A rule that only emails does nothing for a customer unsubscribed by then (see engine.ts).
+    // A rule that only emails does nothing for a customer unsubscribed by then (see engine.ts): an
+    // Unsubscribed event, or traits whose latest `unsubscribed` (identify merges them in time order) is true.
     const emailOnly = rule.actions.every((a) => a.kind === "email");
+    const until = `epoch_ms(CAST(${window.until} AS BIGINT))`;
     const unsubscribed = emailOnly
-      ? `customer_id IN (SELECT customer_id FROM customer_events WHERE event = 'Unsubscribed'
-                         AND ts < epoch_ms(CAST(${window.until} AS BIGINT)))`
+      ? `(customer_id IN (SELECT customer_id FROM customer_events WHERE event = 'Unsubscribed' AND ts < ${until})
+          OR coalesce((SELECT arg_max(json_extract(u.traits, '$.unsubscribed'), u.ts) = 'true'::JSON
+                       FROM customer_events u
+                       WHERE u.customer_id = dry_run.customer_id AND u.type = 'identify' AND u.ts < ${until}
+                         AND json_exists(u.traits, '$.unsubscribed')), FALSE))`
       : "FALSE";
     const rows = await wh.query<{
       message_id: string;
