@@ -17,6 +17,8 @@ export interface Config {
   automation: AutomationSettings;
   /** How often the server brings the classification cache up to date in the background; 0: never. */
   analysisCacheRefreshMs: number;
+  /** Where customers reach this server (survey links in messages); null: http://host:port. */
+  publicUrl: string | null;
 }
 
 export interface AutomationSettings {
@@ -114,6 +116,7 @@ export function loadConfig(
       deliveryTimeoutMs: duration(env.TOUCHPOINT_DELIVERY_TIMEOUT, 10_000),
     },
     analysisCacheRefreshMs: duration(env.TOUCHPOINT_ANALYSIS_CACHE_REFRESH, 15_000),
+    publicUrl: env.TOUCHPOINT_PUBLIC_URL || null,
   };
 }
 

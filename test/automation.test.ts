@@ -95,7 +95,7 @@ rules:
       - email:
           template: thank_you
           subject: "Thank you, {{ customer.traits.first_name | default: 'friend' }}"
-          text: "We received your order of {{ event.revenue }} {{ event.currency }}."
+          text: "We received your order of {{ event.revenue }} {{ event.currency }}. How was it? {{ 'delivery_csat' | survey_link }}"
           html: "<p>Thanks, {{ customer.traits.first_name }}!</p>"
   - id: detractor_alert
     trigger: { survey: nps, score: "0-6" }
@@ -119,6 +119,7 @@ test("emails and signed webhooks go out once per trigger, even across a crash mi
     TP_TEST_WEBHOOK_SECRET: SECRET,
     TOUCHPOINT_AUTOMATION_TICK: "100ms",
     TOUCHPOINT_LOAD_INTERVAL: "100ms",
+    TOUCHPOINT_PUBLIC_URL: "https://feedback.example.com",
   };
   let server: RunningServer = await startServer(db, env, ["--rules", rules]);
   const now = Date.now();
@@ -144,6 +145,13 @@ test("emails and signed webhooks go out once per trigger, even across a crash mi
   assert.equal((mail.to as { text: string }).text, "ada@example.com");
   assert.equal(mail.subject, "Thank you, Ada <3");
   assert.match(mail.text ?? "", /We received your order of 42.5 EUR\./);
+  // The survey link is signed for ada and opens the hosted survey page on this server.
+  const link = new URL(/https:\/\/feedback\.example\.com\/\S+/.exec(mail.text ?? "")![0]);
+  assert.equal(link.pathname, "/s/delivery_csat");
+  assert.equal(link.searchParams.get("c"), "ada");
+  const page = await fetch(`${server.url}${link.pathname}${link.search}`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /How satisfied are you with the delivery/);
   assert.match(String(mail.html), /Thanks, Ada &lt;3!/, "traits are escaped in HTML");
   const key = String(mail.headers.get("x-touchpoint-idempotency-key"));
   assert.match(key, /^job_[0-9a-f]{32}$/);

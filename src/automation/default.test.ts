@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { loadDefaultCatalog } from "../catalog/default.js";
+import { verifyLink } from "../feedback/links.js";
 import { defaultPlaybookPath, loadDefaultPlaybook } from "./default.js";
 import type { TemplateContext } from "./rules.js";
-import { renderTemplate } from "./template.js";
+import { renderTemplate, type SurveyLinks } from "./template.js";
 
 const D = 86_400_000;
 
@@ -94,7 +95,13 @@ const context = (traits: Record<string, unknown>, properties: Record<string, unk
 });
 
 test("the default playbook's templates render, with and without the traits they use", () => {
-  const p = loadDefaultPlaybook(loadDefaultCatalog());
+  const catalog = loadDefaultCatalog();
+  const p = loadDefaultPlaybook(catalog);
+  const links: SurveyLinks = {
+    key: Buffer.alloc(32, 7),
+    baseUrl: "https://feedback.example.com/",
+    surveys: () => (catalog.surveys ?? []).map((s) => s.id),
+  };
   const full = context({ first_name: "Ada", email: "ada@example.com" }, { order_id: "A-1" });
   const bare = context({}, {});
   for (const rule of p.rules)
@@ -103,7 +110,13 @@ test("the default playbook's templates render, with and without the traits they 
       for (const ctx of [full, bare]) {
         const subject = renderTemplate(action.subject, ctx);
         assert.ok(subject.length > 5 && !subject.includes("{{"), `${rule.id}: ${subject}`);
-        const text = renderTemplate(action.text!, ctx);
+        const text = renderTemplate(action.text!, ctx, "text", links);
+        if (rule.id === "support_survey")
+          assert.match(
+            text,
+            /\nhttps:\/\/feedback\.example\.com\/s\/support_csat\?c=/,
+            "a working survey link",
+          );
         assert.match(text, ctx === full ? /^Hi Ada,/ : /^Hi there,/, rule.id);
       }
       assert.match(renderTemplate(action.subject, bare), /friend/, rule.id);
@@ -126,4 +139,30 @@ test("the default playbook's templates render, with and without the traits they 
   const bareAnswer = JSON.parse(renderTemplate(hook.body, context({}, { metric: "nps", score: "0" })));
   assert.equal(bareAnswer.score, 0);
   assert.equal(bareAnswer.comment, "");
+});
+
+test("survey_link: a signed, one-answer link for the render's customer; clear errors otherwise", () => {
+  const key = Buffer.alloc(32, 9);
+  const links: SurveyLinks = {
+    key,
+    baseUrl: "https://feedback.example.com/",
+    surveys: () => ["support_csat", "delivery_csat"],
+  };
+  const ctx = context({}, {});
+  const url = new URL(renderTemplate('{{ "support_csat" | survey_link }}', ctx, "text", links));
+  assert.equal(`${url.origin}${url.pathname}`, "https://feedback.example.com/s/support_csat");
+  const now = Date.now() / 1000;
+  const check = verifyLink("support_csat", Object.fromEntries(url.searchParams), key, now);
+  assert.ok(check.ok && check.claims.customer === 'cust "1"', JSON.stringify(check));
+  assert.ok(check.ok && Math.abs(check.claims.expires - (now + 30 * 86_400)) < 5, "30 days by default");
+  const week = new URL(renderTemplate('{{ "delivery_csat" | survey_link: "7d" }}', ctx, "text", links));
+  assert.ok(Math.abs(Number(week.searchParams.get("e")) - (now + 7 * 86_400)) < 5);
+  // In HTML, the link is escaped as any output (its & between parameters).
+  assert.match(
+    renderTemplate('<a href="{{ "support_csat" | survey_link }}">', ctx, "html", links),
+    /&amp;e=/,
+  );
+  assert.throws(() => renderTemplate('{{ "nope" | survey_link }}', ctx, "text", links), /no survey "nope"/);
+  assert.throws(() => renderTemplate('{{ "support_csat" | survey_link }}', ctx), /made by the server/);
+  assert.equal(JSON.stringify(ctx).includes(key.toString("hex")), false);
 });

@@ -39,11 +39,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const signIn = options.signInToken ? await freshToken(warehouse, options.signInToken) : null;
   const canSignIn = signIn !== null || (await hasCredentials(warehouse));
+  const key = surveyKey(surveyKeyFile(config.db));
   const app = await buildApp({
     warehouse,
     ingestor,
     catalog,
-    surveyKey: surveyKey(surveyKeyFile(config.db)),
+    surveyKey: key,
     verbose: config.verbose,
     rateLimits: config.rateLimits,
     access: config.access,
@@ -59,6 +60,11 @@ export async function serve(options: ServeOptions): Promise<void> {
       timeoutMs: config.automation.deliveryTimeoutMs,
       env: process.env,
       userAgent: "Touchpoint/0.1.0",
+      surveyLinks: {
+        key,
+        baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+        surveys: () => (catalog().surveys ?? []).map((s) => s.id),
+      },
     });
     // Automation reads on a connection of its own: an hourly scan must not hold up the dashboard's reports.
     automationWarehouse = await warehouse.withOwnReader();

@@ -28,7 +28,10 @@ export function surveysLink(surveyId: string, options: SurveyLinkOptions): void 
     throw new CliError(`--expires: ${(err as Error).message}`);
   }
   const config = loadConfig(options.db ? { db: options.db } : {});
-  const base = (options.baseUrl ?? `http://${config.host}:${config.port}`).replace(/\/+$/, "");
+  const base = (options.baseUrl ?? config.publicUrl ?? `http://${config.host}:${config.port}`).replace(
+    /\/+$/,
+    "",
+  );
   const expires = Math.floor((Date.now() + ttl) / 1000);
   const key = surveyKey(surveyKeyFile(config.db));
   process.stdout.write(`${base}/s/${survey.id}?${linkQuery(survey.id, options.customer, expires, key)}\n`);

@@ -1,5 +1,6 @@
 /** The delivery layer of the automation engine: how an action's job reaches a webhook or an inbox. */
 import type { EmailAction, TemplateContext, WebhookAction } from "../rules.js";
+import type { SurveyLinks } from "../template.js";
 import { createEmailSender } from "./email.js";
 import { sendWebhook } from "./webhook.js";
 
@@ -35,13 +36,16 @@ export interface DeliverySettings {
   /** Where webhook signing secrets are read (`secretEnv`), at each delivery. */
   env: Record<string, string | undefined>;
   userAgent: string;
+  /** For `survey_link` in templates; without it the filter fails the job. */
+  surveyLinks?: SurveyLinks | null;
 }
 
 export function createDeliverers(settings: DeliverySettings): Deliverers {
   const mail = createEmailSender(settings.smtpUrl, settings.timeoutMs);
   return {
     webhook: (action, context, job) => sendWebhook(action, context, job, settings),
-    email: (action, context, job) => mail.send(action, context, job, { from: settings.emailFrom }),
+    email: (action, context, job) =>
+      mail.send(action, context, job, { from: settings.emailFrom, surveyLinks: settings.surveyLinks }),
     close: () => mail.close(),
   };
 }

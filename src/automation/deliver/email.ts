@@ -5,7 +5,7 @@
 import { createTransport } from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser";
 import type { EmailAction, TemplateContext } from "../rules.js";
-import { renderTemplate, type TemplateFlavour } from "../template.js";
+import { renderTemplate, type SurveyLinks, type TemplateFlavour } from "../template.js";
 import type { DeliveryJob, DeliveryResult } from "./delivery.js";
 
 export interface RenderedEmail {
@@ -24,11 +24,23 @@ export const NO_SMTP_SERVER =
 /** Thrown by renderEmail: the action cannot produce an email for this customer (retrying will not help). */
 export class EmailProblem extends Error {}
 
+/** The sender when an action names none, and what `survey_link` needs (none: the filter fails). */
+export interface EmailDefaults {
+  from: string | null;
+  surveyLinks?: SurveyLinks | null;
+}
+
 const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split("\n")[0] ?? "";
 
-function render(what: string, source: string, context: TemplateContext, flavour: TemplateFlavour = "text") {
+function render(
+  what: string,
+  source: string,
+  context: TemplateContext,
+  links: SurveyLinks | null,
+  flavour: TemplateFlavour = "text",
+) {
   try {
-    return renderTemplate(source, context, flavour);
+    return renderTemplate(source, context, flavour, links);
   } catch (err) {
     throw new EmailProblem(`the ${what} template failed: ${firstLine(err)}`);
   }
@@ -52,11 +64,12 @@ export function renderEmail(
   action: EmailAction,
   context: TemplateContext,
   job: DeliveryJob,
-  defaults: { from: string | null },
+  defaults: EmailDefaults,
 ): RenderedEmail {
+  const links = defaults.surveyLinks ?? null;
   const from = action.from ?? defaults.from;
   if (!from) throw new EmailProblem("no sender: set email.from in the playbook (or from on the action)");
-  const to = render("to", action.to, context).trim();
+  const to = render("to", action.to, context, links).trim();
   if (!validRecipients(to))
     throw new EmailProblem(
       `no email address for customer ${context.customer.id}: the \`to\` template rendered ${JSON.stringify(to.slice(0, 200))}`,
@@ -65,14 +78,14 @@ export function renderEmail(
     from,
     to,
     // Header folding is nodemailer's job, but a line break in a subject is never intended.
-    subject: render("subject", action.subject, context)
+    subject: render("subject", action.subject, context, links)
       .replace(/\s*[\r\n]+\s*/g, " ")
       .trim(),
     messageId: `<${job.id}@touchpoint>`,
     headers: { "X-Touchpoint-Idempotency-Key": job.id, "X-Touchpoint-Rule": context.rule.id },
   };
-  if (action.text !== null) email.text = render("text", action.text, context);
-  if (action.html !== null) email.html = render("html", action.html, context, "html");
+  if (action.text !== null) email.text = render("text", action.text, context, links);
+  if (action.html !== null) email.html = render("html", action.html, context, links, "html");
   return email;
 }
 
@@ -130,7 +143,7 @@ export interface EmailSender {
     action: EmailAction,
     context: TemplateContext,
     job: DeliveryJob,
-    defaults: { from: string | null },
+    defaults: EmailDefaults,
   ): Promise<DeliveryResult>;
   close(): Promise<void>;
 }

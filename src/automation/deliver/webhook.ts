@@ -8,7 +8,7 @@ import type { TemplateContext, WebhookAction } from "../rules.js";
 import { renderTemplate } from "../template.js";
 import type { DeliveryJob, DeliveryResult, DeliverySettings } from "./delivery.js";
 
-export type WebhookSettings = Pick<DeliverySettings, "timeoutMs" | "env" | "userAgent">;
+export type WebhookSettings = Pick<DeliverySettings, "timeoutMs" | "env" | "userAgent" | "surveyLinks">;
 
 /** Headers Touchpoint sets itself; an action's own headers cannot replace them. */
 const RESERVED_HEADER = /^(idempotency-key|touchpoint-.*)$/i;
@@ -88,9 +88,9 @@ const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split
 /** A problem with the action itself (its templates, its secret): retrying would fail the same way. */
 class ActionProblem extends Error {}
 
-function render(what: string, source: string, context: TemplateContext): string {
+function render(what: string, source: string, context: TemplateContext, settings: WebhookSettings): string {
   try {
-    return renderTemplate(source, context);
+    return renderTemplate(source, context, "text", settings.surveyLinks ?? null);
   } catch (err) {
     throw new ActionProblem(`the ${what} template failed: ${firstLine(err)}`);
   }
@@ -102,7 +102,7 @@ function buildRequest(
   job: DeliveryJob,
   settings: WebhookSettings,
 ) {
-  const url = render("url", action.url, context).trim();
+  const url = render("url", action.url, context, settings).trim();
   let parsed: URL | null = null;
   try {
     parsed = new URL(url);
@@ -115,7 +115,7 @@ function buildRequest(
   let body: string;
   if (action.body === null) body = JSON.stringify(webhookPayload(context, job));
   else {
-    const rendered = render("body", action.body, context);
+    const rendered = render("body", action.body, context, settings);
     try {
       // Re-serialized: compact, and exactly the bytes that are signed.
       body = JSON.stringify(JSON.parse(rendered));
@@ -139,7 +139,7 @@ function buildRequest(
     if (RESERVED_HEADER.test(name)) continue;
     if (TRANSPORT_HEADER.test(name))
       throw new ActionProblem(`the header ${name} cannot be set by a webhook action`);
-    const value = render(`header ${name}`, template, context);
+    const value = render(`header ${name}`, template, context, settings);
     try {
       headers.set(name, value);
     } catch {
