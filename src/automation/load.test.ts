@@ -579,6 +579,53 @@ test("segments in unless and only are parsed against the catalog", () => {
   assert.equal(ok.rules[0]!.unless!.segment.kind, "or");
 });
 
+test("survey_link must name one of the catalog's surveys", () => {
+  const withSurveys: Catalog = {
+    ...catalog,
+    surveys: [
+      {
+        id: "delivery_csat",
+        metric: "csat",
+        touchpoint: "delivery",
+        question: { en: "How was it?" },
+        line: 1,
+      },
+    ],
+  };
+  const email = (text: string) =>
+    rules(
+      "  - id: r",
+      "    trigger: { goal: purchase }",
+      "    actions:",
+      "      - email:",
+      "          template: t",
+      "          subject: s",
+      `          text: ${JSON.stringify(text)}`,
+    );
+  parsePlaybook(email('Rate us: {{ "delivery_csat" | survey_link }}'), "rules.yml", withSurveys);
+  parsePlaybook(email("Rate us: {{ 'delivery_csat' | survey_link: '7d' }}"), "rules.yml", withSurveys);
+  onlyIssue(
+    email('Rate us: {{ "delivery" | survey_link }}'),
+    6,
+    /rule "r" email: survey_link names no survey "delivery" in the catalog; surveys: delivery_csat/,
+    withSurveys,
+  );
+  onlyIssue(email('{{ "delivery_csat" | survey_link }}'), 6, /the catalog defines none/);
+  onlyIssue(
+    rules(
+      "  - id: r",
+      "    trigger: { goal: purchase }",
+      "    actions:",
+      "      - webhook:",
+      "          url: https://sms.example.com/send",
+      `          body: '{"link": "{{ "nps" | survey_link }}"}'`,
+    ),
+    6,
+    /rule "r" webhook: survey_link names no survey "nps"/,
+    withSurveys,
+  );
+});
+
 test("templates are compiled at load: errors name the field and its line", () => {
   const email = (...lines: string[]) =>
     rules("  - id: r", "    trigger: { goal: purchase }", "    actions:", "      - email:", ...lines);

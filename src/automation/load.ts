@@ -633,9 +633,29 @@ function parseActions(r: Reader, field: Field, what: string, ctx: Context): Acti
         : kind === "webhook"
           ? parseWebhook(r, map, w, line)
           : parseTraits(r, map, w, line);
-    if (action) actions.push(action);
+    if (action) {
+      actions.push(action);
+      checkSurveyLinks(r, node, w, action, ctx.catalog);
+    }
   }
   return actions;
+}
+
+/** `{{ "x" | survey_link }}` in any of an action's templates must name one of the catalog's surveys. */
+function checkSurveyLinks(r: Reader, node: Node, what: string, action: Action, catalog: Catalog): void {
+  const sources = JSON.stringify(action);
+  const surveys = (catalog.surveys ?? []).map((s) => s.id);
+  // Survey ids are catalog ids (letters, digits, _ and -): no quote or backslash to unescape.
+  for (const m of sources.matchAll(/(?:\\"|')([^"'\\]*)(?:\\"|')\s*\|\s*survey_link\b/g)) {
+    const id = m[1]!;
+    if (!surveys.includes(id))
+      r.report(
+        node,
+        `${what}: survey_link names no survey ${quote(id)} in the catalog; ${
+          surveys.length ? `surveys: ${surveys.join(", ")}` : "the catalog defines none"
+        }`,
+      );
+  }
 }
 
 const EXAMPLES: Record<ActionKind, string> = {
