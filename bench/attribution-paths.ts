@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { attribute, type ModelName, type PathSummaryRow } from "../src/analysis/attribution/models.js";
+import { Rng } from "../src/sim/random.js";
 
 const PATHS = Number(process.env.BENCH_PATHS ?? 100_000);
 const CHANNELS = [
@@ -22,18 +23,9 @@ const CHANNELS = [
   "Audio",
 ];
 
-// mulberry32: small, seeded, good enough to draw synthetic journeys.
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pathSummary(n: number): PathSummaryRow[] {
-  const rand = random(42);
+  const rng = new Rng(42);
+  const rand = () => rng.next();
   const seen = new Map<string, PathSummaryRow>();
   // Popular channels first (a skewed pick), journeys of 1–12 touches, longer ones rarer.
   const pick = () => CHANNELS[Math.floor(CHANNELS.length * rand() ** 1.6)]!;

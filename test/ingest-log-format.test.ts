@@ -10,7 +10,7 @@ import { buildApp } from "../src/server/app.js";
 import { createSource } from "../src/sources/sources.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import type { Warehouse } from "../src/warehouse/warehouse.js";
-import { basicAuth, tempDir } from "./support.js";
+import { basicAuth, tempDir, webPipelineContext } from "./support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 before(() => {
@@ -111,14 +111,7 @@ function previousFormat(lines: string): string {
 }
 
 test("a segment left by the previous release (every column written, nulls too) loads into the same rows", async () => {
-  const ctx = {
-    source: { name: "web", kind: "web", channel: null },
-    receivedAt: Date.UTC(2026, 0, 1, 12),
-    sentAt: null,
-    ownHosts: [],
-    placeholderIds: [],
-    maxEventBytes: 32 * 1024,
-  };
+  const ctx = webPipelineContext();
   const lines = processMessages(messages, null, ctx).lines;
   assert.ok(!lines.includes(":null"), "the current format leaves null fields out");
 

@@ -5,9 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { TemplateContext } from "../src/automation/rules.js";
 import { ingestSimulation } from "../src/cli/demo.js";
 import { ingestLogDir, loadConfig } from "../src/config.js";
 import { Ingestor } from "../src/ingest/ingestor.js";
+import type { PipelineContext } from "../src/ingest/pipeline.js";
 import { simulateBusiness } from "../src/sim/simulate.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 
@@ -165,3 +167,30 @@ export async function serveBatch<R>(
   await waitForReport<R>(server, token, path, ready);
   return { tmp, db, token, server };
 }
+
+/** The pipeline context of a web source at a fixed moment, for tests that process messages directly. */
+export const webPipelineContext = (over: Partial<PipelineContext> = {}): PipelineContext => ({
+  source: { name: "web", kind: "web", channel: null },
+  receivedAt: Date.UTC(2026, 0, 1, 12),
+  sentAt: null,
+  ownHosts: [],
+  placeholderIds: [],
+  maxEventBytes: 32 * 1024,
+  ...over,
+});
+
+/** The template context of an order for customer cust_1 with `traits` (the delivery tests' fixture). */
+export const orderContext = (traits: Record<string, unknown>): TemplateContext => ({
+  customer: { id: "cust_1", traits },
+  event: {
+    name: "Order Completed",
+    type: "track",
+    messageId: "msg_1",
+    timestamp: "2024-05-01T12:00:00.000Z",
+    properties: { order_id: "o-42", total: 99.5 },
+    revenue: 99.5,
+    currency: "EUR",
+  },
+  rule: { id: "thank-you", name: "Thank you" },
+  job: { id: "job_abc" },
+});

@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type PipelineContext, processMessages } from "./pipeline.js";
+import { webPipelineContext } from "../../test/support.js";
+import { processMessages } from "./pipeline.js";
 
-const ctx = (over: Partial<PipelineContext> = {}): PipelineContext => ({
-  source: { name: "web", kind: "web", channel: null },
-  receivedAt: Date.UTC(2026, 0, 1, 12),
-  sentAt: null,
-  ownHosts: [],
-  placeholderIds: [],
-  maxEventBytes: 32 * 1024,
-  ...over,
-});
+const ctx = webPipelineContext;
 
 const rows = (lines: string) =>
   lines

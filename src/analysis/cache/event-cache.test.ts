@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import type { Catalog } from "../../catalog/catalog.js";
 import { loadDefaultCatalog } from "../../catalog/default.js";
 import { eraseCustomer } from "../../privacy/customer-data.js";
+import { Rng } from "../../sim/random.js";
 import { openWarehouse } from "../../warehouse/duckdb.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
 import { warehouseJourneys } from "../attribution/journeys.js";
@@ -31,20 +32,11 @@ const EVENTS: [string, string, Record<string, unknown>?][] = [
   ["Survey Responded", "Survey", { metric: "nps", score: 6 }],
 ];
 
-/** A seeded pseudo-random sequence (mulberry32). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let serial = 0;
 /** Inserts `n` events of customers `first`..`first + customers - 1` (some anonymous, some bots). */
 async function insertEvents(wh: Warehouse, seed: number, first: number, customers: number, n: number) {
-  const rnd = random(seed);
+  const rng = new Rng(seed);
+  const rnd = () => rng.next();
   const cols: string[][] = Array.from({ length: 11 }, () => []);
   for (let i = 0; i < n; i++) {
     const c = first + Math.floor(rnd() * customers);

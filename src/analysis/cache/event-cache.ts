@@ -65,6 +65,23 @@ const DATA_TABLES = [
   "cache_members",
   "cache_sequences",
 ];
+/**
+ * SQL over a `cache_events e` row: the event is the touchpoint `id`, the goal `id` (any goal when null),
+ * or an event named `id` — what the events' own columns and the catalog would say, from the cache's codes.
+ */
+export function cachedEventIs(
+  b: SqlBuilder,
+  catalog: Catalog,
+  kind: "touchpoint" | "goal" | "event",
+  id: string | null,
+): string {
+  if (kind === "event") return `e.event IN (SELECT code FROM cache_event_names WHERE event = ${b.param(id)})`;
+  if (kind === "goal" && id === null) return "e.is_goal";
+  const compiled = compileCatalog(catalog);
+  const code = (kind === "touchpoint" ? compiled.touchpointIds : compiled.goalIds).indexOf(id!) + 1;
+  return code > 0 ? `e.${kind === "touchpoint" ? "code" : "goal"} = ${b.param(code)}` : "FALSE";
+}
+
 /** Every table of the cache (for dropping it, e.g. to measure its build). */
 export const CACHE_TABLES = ["cache_state", ...DATA_TABLES];
 

@@ -5,7 +5,7 @@ import { select } from "../../util/select.js";
 import { assertPlainPath } from "../../warehouse/dialect.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { eventCache } from "../cache/event-cache.js";
+import { cachedEventIs, eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
 import { cachedEventsWhere } from "../sequences.js";
 import type { FunnelBreakdown, FunnelReport, FunnelStepStats } from "./report.js";
@@ -128,27 +128,7 @@ async function cachedFunnelEvents(
   if (options.breakdown !== null && options.breakdown !== "channel") return null;
   const cache = await eventCache(wh, catalog);
   if (!cache) return null;
-  const compiled = compileCatalog(catalog);
-  const names = all.filter((s) => s.target.kind === "event").map((s) => s.target.id);
-  const eventCodes = new Map(
-    names.length
-      ? (
-          await wh.query<{ code: number; event: string }>(
-            "SELECT code, event FROM cache_event_names WHERE list_contains($1, event)",
-            [names],
-          )
-        ).map((r) => [r.event, r.code])
-      : [],
-  );
-  const condition = ({ target: { kind, id } }: FunnelStep) => {
-    const [column, code] =
-      kind === "touchpoint"
-        ? ["e.code", compiled.touchpointIds.indexOf(id) + 1]
-        : kind === "goal"
-          ? ["e.goal", compiled.goalIds.indexOf(id) + 1]
-          : ["e.event", eventCodes.get(id) ?? 0];
-    return code > 0 ? `${column} = ${b.param(code)}` : "FALSE";
-  };
+  const condition = ({ target: { kind, id } }: FunnelStep) => cachedEventIs(b, catalog, kind, id);
   const source = `SELECT e.cust AS customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, ${maskSql(options, condition)} AS mask
                          ${options.breakdown ? ", e.channel AS bd" : ""}
                          ${options.order === "strict" ? ", e.code IS NOT NULL AS is_touch" : ""}

@@ -3,7 +3,7 @@ import { type CompiledCatalog, compileCatalog } from "../../catalog/compile.js";
 import { touchpointCondition } from "../../catalog/touchpoint-rule.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { eventCache } from "../cache/event-cache.js";
+import { cachedEventIs, eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
 import { cachedEventsWhere } from "../sequences.js";
 import { firstPeriodFrom, type PeriodUnit } from "./periods.js";
@@ -54,7 +54,7 @@ export async function retention(
   const unit = options.period;
   const cached = (await eventCache(wh, catalog)) !== null;
   const active = cached
-    ? cachedActiveCondition(b, compiled, options.returnOn)
+    ? cachedActiveCondition(b, catalog, options.returnOn)
     : activeCondition(b, catalog, compiled, options.returnOn);
   // Only what is bound is built: SqlBuilder numbers every parameter it is given.
   const goal = () => (cached ? "e.is_goal" : `${compiled.goal(b)} IS NOT NULL`);
@@ -130,19 +130,10 @@ export async function retention(
 }
 
 /** SQL over a `cache_events` row `e`: it makes its customer active (null: every event does). */
-function cachedActiveCondition(b: SqlBuilder, compiled: CompiledCatalog, rule: ReturnRule): string | null {
-  switch (rule.kind) {
-    case "any":
-      return null;
-    case "goal":
-      return "e.is_goal";
-    case "touchpoint": {
-      const code = compiled.touchpointIds.indexOf(rule.id) + 1;
-      return code > 0 ? `e.code = ${b.param(code)}` : "FALSE";
-    }
-    case "event":
-      return `e.event IN (SELECT code FROM cache_event_names WHERE event = ${b.param(rule.name)})`;
-  }
+function cachedActiveCondition(b: SqlBuilder, catalog: Catalog, rule: ReturnRule): string | null {
+  if (rule.kind === "any") return null;
+  if (rule.kind === "goal") return cachedEventIs(b, catalog, "goal", null);
+  return cachedEventIs(b, catalog, rule.kind, rule.kind === "event" ? rule.name : rule.id);
 }
 
 /** SQL over an events row: it makes its customer active (null: every event does). */

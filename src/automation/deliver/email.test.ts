@@ -3,27 +3,16 @@ import { createServer, type Socket } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import type { EmailAction, TemplateContext } from "../rules.js";
+import { orderContext } from "../../../test/support.js";
+import type { EmailAction } from "../rules.js";
 import { createDeliverers } from "./delivery.js";
 import { classifySmtpError, createEmailSender, EmailProblem, NO_SMTP_SERVER, renderEmail } from "./email.js";
 
-const context: TemplateContext = {
-  customer: {
-    id: "cust_1",
-    traits: { email: " ada@example.com ", first_name: "Ada", nickname: "<script>alert(1)</script>" },
-  },
-  event: {
-    name: "Order Completed",
-    type: "track",
-    messageId: "msg_1",
-    timestamp: "2024-05-01T12:00:00.000Z",
-    properties: { order_id: "o-42", total: 99.5 },
-    revenue: 99.5,
-    currency: "EUR",
-  },
-  rule: { id: "thank-you", name: "Thank you" },
-  job: { id: "job_abc" },
-};
+const context = orderContext({
+  email: " ada@example.com ",
+  first_name: "Ada",
+  nickname: "<script>alert(1)</script>",
+});
 const job = { id: "job_abc", attempt: 1 };
 const defaults = { from: "Shop <shop@example.com>" };
 

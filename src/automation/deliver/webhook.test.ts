@@ -3,26 +3,14 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
-import type { TemplateContext, WebhookAction } from "../rules.js";
+import { orderContext } from "../../../test/support.js";
+import type { WebhookAction } from "../rules.js";
 import { createDeliverers } from "./delivery.js";
 import { retryAfterMs, sendWebhook, signWebhook, verifyWebhookSignature, webhookPayload } from "./webhook.js";
 
 const SECRET = "whsec_do-not-leak-0123456789";
 
-const context: TemplateContext = {
-  customer: { id: "cust_1", traits: { email: "ada@example.com", first_name: "Ada", plan: "pro" } },
-  event: {
-    name: "Order Completed",
-    type: "track",
-    messageId: "msg_1",
-    timestamp: "2024-05-01T12:00:00.000Z",
-    properties: { order_id: "o-42", total: 99.5 },
-    revenue: 99.5,
-    currency: "EUR",
-  },
-  rule: { id: "thank-you", name: "Thank you" },
-  job: { id: "job_abc" },
-};
+const context = orderContext({ email: "ada@example.com", first_name: "Ada", plan: "pro" });
 const job = { id: "job_abc", attempt: 2 };
 
 interface Received {
