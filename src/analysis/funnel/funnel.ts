@@ -5,7 +5,7 @@ import { select } from "../../util/select.js";
 import { assertPlainPath } from "../../warehouse/dialect.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { cachedEventIs, eventCache } from "../cache/event-cache.js";
+import { cachedEventCodes, cachedEventIs, eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
 import { cachedEventsWhere } from "../sequences.js";
 import type { FunnelBreakdown, FunnelReport, FunnelStepStats } from "./report.js";
@@ -128,7 +128,9 @@ async function cachedFunnelEvents(
   if (options.breakdown !== null && options.breakdown !== "channel") return null;
   const cache = await eventCache(wh, catalog);
   if (!cache) return null;
-  const condition = ({ target: { kind, id } }: FunnelStep) => cachedEventIs(b, catalog, kind, id);
+  const names = all.flatMap((s) => (s.target.kind === "event" ? [s.target.id] : []));
+  const codes = await cachedEventCodes(wh, names);
+  const condition = ({ target: { kind, id } }: FunnelStep) => cachedEventIs(b, catalog, codes, kind, id);
   const source = `SELECT e.cust AS customer_id, ${b.dialect.toEpochMs("e.ts")} AS ms, ${maskSql(options, condition)} AS mask
                          ${options.breakdown ? ", e.channel AS bd" : ""}
                          ${options.order === "strict" ? ", e.code IS NOT NULL AS is_touch" : ""}

@@ -3,7 +3,7 @@ import { type CompiledCatalog, compileCatalog } from "../../catalog/compile.js";
 import { touchpointCondition } from "../../catalog/touchpoint-rule.js";
 import { SqlBuilder } from "../../warehouse/sql-builder.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { cachedEventIs, eventCache } from "../cache/event-cache.js";
+import { cachedEventCodes, cachedEventIs, eventCache } from "../cache/event-cache.js";
 import { type Scope, scopeConditions } from "../scope.js";
 import { cachedEventsWhere } from "../sequences.js";
 import { firstPeriodFrom, type PeriodUnit } from "./periods.js";
@@ -54,7 +54,12 @@ export async function retention(
   const unit = options.period;
   const cached = (await eventCache(wh, catalog)) !== null;
   const active = cached
-    ? cachedActiveCondition(b, catalog, options.returnOn)
+    ? cachedActiveCondition(
+        b,
+        catalog,
+        await cachedEventCodes(wh, options.returnOn.kind === "event" ? [options.returnOn.name] : []),
+        options.returnOn,
+      )
     : activeCondition(b, catalog, compiled, options.returnOn);
   // Only what is bound is built: SqlBuilder numbers every parameter it is given.
   const goal = () => (cached ? "e.is_goal" : `${compiled.goal(b)} IS NOT NULL`);
@@ -130,10 +135,15 @@ export async function retention(
 }
 
 /** SQL over a `cache_events` row `e`: it makes its customer active (null: every event does). */
-function cachedActiveCondition(b: SqlBuilder, catalog: Catalog, rule: ReturnRule): string | null {
+function cachedActiveCondition(
+  b: SqlBuilder,
+  catalog: Catalog,
+  codes: ReadonlyMap<string, number>,
+  rule: ReturnRule,
+): string | null {
   if (rule.kind === "any") return null;
-  if (rule.kind === "goal") return cachedEventIs(b, catalog, "goal", null);
-  return cachedEventIs(b, catalog, rule.kind, rule.kind === "event" ? rule.name : rule.id);
+  if (rule.kind === "goal") return cachedEventIs(b, catalog, codes, "goal", null);
+  return cachedEventIs(b, catalog, codes, rule.kind, rule.kind === "event" ? rule.name : rule.id);
 }
 
 /** SQL over an events row: it makes its customer active (null: every event does). */
