@@ -7,8 +7,9 @@ const UNITS: Record<string, number> = {
   w: 604_800_000,
 };
 
-/** Parses durations such as `500ms`, `30m`, `24h`, `7d`, `2w` into milliseconds. */
+/** Parses durations such as `500ms`, `30m`, `24h`, `7d`, `2w` into milliseconds (zero needs no unit). */
 export function parseDuration(text: string): number {
+  if (/^\s*0+(?:\.0+)?\s*$/.test(text)) return 0;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/.exec(text);
   if (!m)
     throw new Error(`invalid duration ${JSON.stringify(text)}: use a number and a unit, e.g. 30m, 24h, 7d`);
