@@ -153,9 +153,17 @@ export class Ingestor {
     await this.loader!.idle();
   }
 
+  /** Seals the log and loads what it holds; a load that fails now is left for the next start. */
   async close(): Promise<void> {
     await this.log.close();
-    await this.loader!.idle();
+    this.loader!.finish();
+    try {
+      await this.loader!.idle();
+    } catch (err) {
+      throw new Error(
+        `${(err as Error).message}; what was accepted is kept in the ingest log and loaded at the next start`,
+      );
+    }
   }
 
   /** Re-reads the identity graph from the warehouse (after an erasure removed links). */

@@ -21,6 +21,8 @@ export class Loader {
   private queue: Segment[] = [];
   private running: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** Shutting down: a failed load is not retried (its segments are replayed at the next start). */
+  private finishing = false;
   totals = { events: 0, duplicates: 0, rejected: 0, links: 0 };
 
   constructor(
@@ -34,6 +36,14 @@ export class Loader {
     this.running ??= this.drainQueue().finally(() => {
       this.running = undefined;
     });
+  }
+
+  /**
+   * From now on a failed load ends the loader instead of being retried every second, so that a
+   * shutdown cannot wait for ever on a warehouse that refuses a segment; `idle` then throws.
+   */
+  finish(): void {
+    this.finishing = true;
   }
 
   /** Resolves when every segment handed over so far is loaded. */
@@ -78,6 +88,7 @@ export class Loader {
             // Unreadable now (e.g. disk full): the next attempt tries again.
           }
         }
+        if (this.finishing) return;
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
