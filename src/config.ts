@@ -8,6 +8,8 @@ export interface Config {
   host: string;
   port: number;
   duckdbMemory: string;
+  /** DuckDB's worker threads; null: one per core. */
+  duckdbThreads: number | null;
   /** Fastify's logger (request lines) on stderr. */
   verbose: boolean;
   ingest: IngestSettings;
@@ -85,6 +87,7 @@ export function loadConfig(
     host: overrides.host ?? env.TOUCHPOINT_HOST ?? "127.0.0.1",
     port: overrides.port ?? Number(env.TOUCHPOINT_PORT ?? 8080),
     duckdbMemory: overrides.duckdbMemory ?? env.TOUCHPOINT_DUCKDB_MEMORY ?? "8GB",
+    duckdbThreads: overrides.duckdbThreads ?? threads(env.TOUCHPOINT_DUCKDB_THREADS),
     verbose: overrides.verbose ?? env.TOUCHPOINT_VERBOSE === "1",
     ingest,
     rateLimits: {
@@ -121,6 +124,15 @@ export function loadConfig(
 }
 
 const duration = (text: string | undefined, fallback: number) => (text ? parseDuration(text) : fallback);
+
+function threads(text: string | undefined): number | null {
+  if (!text) return null;
+  if (!/^\s*[1-9]\d*\s*$/.test(text))
+    throw new Error(
+      `TOUCHPOINT_DUCKDB_THREADS must be a whole number of threads, e.g. 1 (got ${JSON.stringify(text)})`,
+    );
+  return Number(text);
+}
 
 /** The ingest log lives beside the warehouse file. */
 export const ingestLogDir = (db: string) => `${db}.ingest`;

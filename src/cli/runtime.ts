@@ -15,11 +15,16 @@ export const logger = {
   error: (msg: string) => process.stderr.write(`error: ${msg}\n`),
 };
 
+const warehouseOptions = (config: Config) => ({
+  memoryLimit: config.duckdbMemory,
+  ...(config.duckdbThreads ? { threads: config.duckdbThreads } : {}),
+});
+
 export async function openRuntime(
   overrides: Parameters<typeof loadConfig>[0],
 ): Promise<{ config: Config; warehouse: Warehouse; ingestor: Ingestor; close: () => Promise<void> }> {
   const config = loadConfig(overrides);
-  const warehouse = await openWarehouse(config.db, { memoryLimit: config.duckdbMemory });
+  const warehouse = await openWarehouse(config.db, warehouseOptions(config));
   try {
     const ingestor = await Ingestor.start(warehouse, ingestLogDir(config.db), config.ingest, logger);
     const close = async () => {
@@ -38,7 +43,7 @@ export async function withWarehouse<T>(
   fn: (wh: Warehouse) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(db ? { db } : {});
-  const wh = await openWarehouse(config.db, { memoryLimit: config.duckdbMemory });
+  const wh = await openWarehouse(config.db, warehouseOptions(config));
   try {
     return await fn(wh);
   } finally {

@@ -1,0 +1,19 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadConfig } from "./config.js";
+
+test("DuckDB's threads: one per core unless TOUCHPOINT_DUCKDB_THREADS says otherwise", () => {
+  assert.equal(loadConfig({}, {}).duckdbThreads, null);
+  assert.equal(loadConfig({}, { TOUCHPOINT_DUCKDB_THREADS: "1" }).duckdbThreads, 1);
+  assert.equal(loadConfig({ duckdbThreads: 4 }, { TOUCHPOINT_DUCKDB_THREADS: "1" }).duckdbThreads, 4);
+  for (const bad of ["0", "two", "1.5", "-1"])
+    assert.throws(
+      () => loadConfig({}, { TOUCHPOINT_DUCKDB_THREADS: bad }),
+      /TOUCHPOINT_DUCKDB_THREADS must be a whole number of threads/,
+    );
+});
+
+test("TOUCHPOINT_ANALYSIS_CACHE_REFRESH=0 switches the background refresh off", () => {
+  assert.equal(loadConfig({}, {}).analysisCacheRefreshMs, 15_000);
+  assert.equal(loadConfig({}, { TOUCHPOINT_ANALYSIS_CACHE_REFRESH: "0" }).analysisCacheRefreshMs, 0);
+});
