@@ -31,6 +31,17 @@ test("campaign fields come from context.campaign, else the page URL's utm query"
   assert.equal(fromPageProps.utmMedium, "paid_social");
 });
 
+test("a landing URL seen again gives the same values, and context.campaign still wins over it", () => {
+  const page = { url: "https://shop.example/?utm_source=newsletter&utm_medium=email&gclid=x" };
+  const first = campaignFields({ page });
+  for (let i = 0; i < 3; i++) assert.deepEqual(campaignFields({ page }), first);
+  assert.equal(first.utmSource, "newsletter");
+  const overridden = campaignFields({ page, campaign: { source: "partner", name: "spring" } });
+  assert.equal(overridden.utmSource, "partner");
+  assert.equal(overridden.utmMedium, "email");
+  assert.equal(overridden.utmCampaign, "spring");
+});
+
 test("Google Ads auto-tagging without utm_source counts as google / cpc", () => {
   const c = campaignFields({ page: { url: "https://shop.example/?gclid=abc" } });
   assert.equal(c.utmSource, "google");

@@ -34,31 +34,73 @@ export function campaignFields(context: Json, pageProperties?: Json): CampaignFi
   const props = pageProperties ?? {};
   const url = text(page.url) ?? text(props.url);
   const referrer = text(page.referrer) ?? text(props.referrer);
-  const query = queryOf(url, text(page.search) ?? text(props.search));
-  const fromQuery = (name: string) => text(query?.get(name));
+  const query = queryCampaign(url, text(page.search) ?? text(props.search));
 
-  let utmSource = text(campaign.source) ?? fromQuery("utm_source");
-  let utmMedium = text(campaign.medium) ?? fromQuery("utm_medium");
-  if (!utmSource && query && (query.has("gclid") || query.has("gbraid") || query.has("wbraid"))) {
+  let utmSource = text(campaign.source) ?? query.source;
+  let utmMedium = text(campaign.medium) ?? query.medium;
+  if (!utmSource && query.adClick) {
     utmSource = "google";
     utmMedium ??= "cpc";
   }
   return {
     utmSource,
     utmMedium,
-    utmCampaign: text(campaign.name) ?? text(campaign.campaign) ?? fromQuery("utm_campaign"),
-    utmTerm: text(campaign.term) ?? fromQuery("utm_term"),
-    utmContent: text(campaign.content) ?? fromQuery("utm_content"),
+    utmCampaign: text(campaign.name) ?? text(campaign.campaign) ?? query.campaign,
+    utmTerm: text(campaign.term) ?? query.term,
+    utmContent: text(campaign.content) ?? query.content,
     referrer,
     url,
   };
 }
 
-// Parsing a URL costs more than the rest of enrichment: only do it when it can carry campaign values.
+/** The campaign values a page URL's query carries, and whether it carries an ad click id. */
+interface QueryCampaign {
+  source: string | null;
+  medium: string | null;
+  campaign: string | null;
+  term: string | null;
+  content: string | null;
+  adClick: boolean;
+}
+
+const NO_QUERY: QueryCampaign = {
+  source: null,
+  medium: null,
+  campaign: null,
+  term: null,
+  content: null,
+  adClick: false,
+};
+
+// Parsing a URL costs more than the rest of enrichment: only do it when it can carry campaign values,
+// and remember the recent ones (campaign landing URLs repeat).
 const CAMPAIGN_QUERY = /utm_|gclid|gbraid|wbraid/;
+const QUERY_CACHE_SIZE = 5_000;
+const queryCache = new Map<string, QueryCampaign>();
+
+function queryCampaign(url: string | null, search: string | null): QueryCampaign {
+  if (!CAMPAIGN_QUERY.test(url ?? "") && !CAMPAIGN_QUERY.test(search ?? "")) return NO_QUERY;
+  // Keyed by the URL alone: a page's separate `search` string is rare, and then parsed each time.
+  const key = search === null ? url : null;
+  const hit = key === null ? undefined : queryCache.get(key);
+  if (hit) return hit;
+  const query = queryOf(url, search);
+  const value = (name: string) => text(query?.get(name));
+  const found: QueryCampaign = {
+    source: value("utm_source"),
+    medium: value("utm_medium"),
+    campaign: value("utm_campaign"),
+    term: value("utm_term"),
+    content: value("utm_content"),
+    adClick: query !== null && (query.has("gclid") || query.has("gbraid") || query.has("wbraid")),
+  };
+  if (key === null) return found;
+  if (queryCache.size >= QUERY_CACHE_SIZE) queryCache.delete(queryCache.keys().next().value as string);
+  queryCache.set(key, found);
+  return found;
+}
 
 function queryOf(url: string | null, search: string | null): URLSearchParams | null {
-  if (!CAMPAIGN_QUERY.test(url ?? "") && !CAMPAIGN_QUERY.test(search ?? "")) return null;
   if (url) {
     try {
       return new URL(url).searchParams;
