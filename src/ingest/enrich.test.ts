@@ -82,6 +82,11 @@ test("times: ISO with and without offsets, date-only, epoch ms; out of range is 
   assert.equal(parseTime(undefined), null);
   assert.equal(parseTime("yesterday"), "invalid");
   assert.equal(parseTime("2026-13-45T00:00:00Z"), "invalid");
+  // The shape Date#toISOString writes takes a shorter path; out-of-range parts are still refused.
+  assert.equal(parseTime("2026-13-45T00:00:00.000Z"), "invalid");
+  assert.equal(parseTime("1969-12-31T23:59:59.999Z"), "invalid");
+  const d = new Date(Date.UTC(2031, 5, 30, 23, 59, 59, 999));
+  assert.equal(parseTime(d.toISOString()), d.getTime());
   assert.equal(parseTime(-5), "invalid");
   assert.equal(parseTime({}), "invalid");
 });

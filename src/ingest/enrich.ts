@@ -170,6 +170,7 @@ export function correctedTime(receivedAt: number, sentAt: number | null, timesta
   return receivedAt - (sentAt - timestamp);
 }
 
+const TO_ISO_STRING = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\dZ$/;
 const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const MIN_TIME = Date.UTC(1970, 0, 1);
 const MAX_TIME = Date.UTC(2200, 0, 1);
@@ -182,6 +183,8 @@ export function parseTime(v: unknown): number | null | "invalid" {
   if (v === undefined || v === null) return null;
   let t: number;
   if (typeof v === "number") t = v;
+  // What the Segment libraries send (Date#toISOString), which Date.parse reads as it is.
+  else if (typeof v === "string" && v.length === 24 && TO_ISO_STRING.test(v)) t = Date.parse(v);
   else if (typeof v === "string") {
     const s = v.trim();
     if (!ISO.test(s)) return "invalid";
