@@ -258,3 +258,25 @@ test("a segment an earlier release could not load (lone surrogate, infinite reve
   assert.deepEqual(JSON.parse(rows[0]!.properties), { note: "\ufffd \\ud800 😀" });
   await wh.close();
 });
+
+test("a segment the warehouse refuses does not keep the server from starting, nor from stopping", async () => {
+  const { db, wh, config } = await open("refused");
+  const dir = ingestLogDir(db);
+  mkdirSync(dir, { recursive: true });
+  // Not a line any release wrote: a time that is not a number, which no repair can mend.
+  writeFileSync(join(dir, "000000000001.ndjson"), '{"kind":"event","message_id":"x","ts":"soon"}\n');
+  const errors: string[] = [];
+  const ingestor = await Ingestor.start(wh, dir, config.ingest, { info() {}, error: (m) => errors.push(m) });
+  assert.match(errors[0] ?? "", /loading ingest segment 1 failed \(will retry\)/);
+  // Accepting goes on: what arrives is durable in the log, behind the refused segment.
+  const source = { name: "web", kind: "web", channel: null };
+  const outcome = await ingestor.ingest(
+    [{ type: "track", event: "E", userId: "u", messageId: "y" }],
+    null,
+    source,
+  );
+  assert.equal(outcome.accepted, 1);
+  await assert.rejects(ingestor.close(), /kept in the ingest log and loaded at the next start/);
+  assert.deepEqual(await wh.query("SELECT message_id FROM events"), []);
+  await wh.close();
+});

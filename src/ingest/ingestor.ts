@@ -58,11 +58,13 @@ export class Ingestor {
     });
     const ingestor = new Ingestor(wh, log, settings);
     await ingestor.rebuildIdentity();
+    let replayFailed = () => {};
     const loader = new Loader(wh, log, {
       dedupeWindowMs: settings.dedupeWindowMs,
       decideLinks: (c) => ingestor.decideLinks(c),
       onError: (segment, err) => {
         logger.error(`loading ingest segment ${segment.number} failed (will retry): ${err.message}`);
+        replayFailed();
         // The failed transaction may have advanced the in-memory graph; start again from the warehouse.
         void ingestor.rebuildIdentity().catch(() => undefined);
       },
@@ -72,7 +74,12 @@ export class Ingestor {
     if (unloaded.length > 0) {
       logger.info(`replaying ${unloaded.length} ingest segment(s) left by the previous run`);
       for (const s of unloaded) loader.enqueue(s);
-      await loader.idle();
+      // A segment the warehouse refuses must not keep the server from starting: the loader keeps
+      // retrying it in the background, and what arrives meanwhile queues behind it in the log.
+      const failed = new Promise<void>((resolve) => {
+        replayFailed = resolve;
+      });
+      await Promise.race([loader.idle().catch(() => undefined), failed]);
     }
     return ingestor;
   }
