@@ -9,6 +9,7 @@ import { processMessages } from "../src/ingest/pipeline.js";
 import { buildApp } from "../src/server/app.js";
 import { createSource } from "../src/sources/sources.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
+import { duckdbDialect } from "../src/warehouse/duckdb-dialect.js";
 import type { Warehouse } from "../src/warehouse/warehouse.js";
 import { basicAuth, tempDir, webPipelineContext } from "./support.js";
 
@@ -259,15 +260,85 @@ test("a segment an earlier release could not load (lone surrogate, infinite reve
   await wh.close();
 });
 
-test("a segment the warehouse refuses does not keep the server from starting, nor from stopping", async () => {
-  const { db, wh, config } = await open("refused");
+test("damaged lines of a segment become dead letters; the rest of it and later events load", async () => {
+  const { db, wh, config } = await open("damaged");
   const dir = ingestLogDir(db);
   mkdirSync(dir, { recursive: true });
-  // Not a line any release wrote: a time that is not a number, which no repair can mend.
-  writeFileSync(join(dir, "000000000001.ndjson"), '{"kind":"event","message_id":"x","ts":"soon"}\n');
+  const row = (id: string, ts: unknown = 1767268800000) =>
+    JSON.stringify({
+      kind: "event",
+      message_id: id,
+      type: "track",
+      event: "E",
+      anonymous_id: "a",
+      ts,
+      received_at: 1767268800000,
+      source: "web",
+      channel: "Direct",
+      is_bot: false,
+      properties: {},
+    });
+  const damaged = [
+    row("d-1"),
+    '{"kind":"event","message_id":"d-2","ts":17672', // cut short
+    row("d-3", "soon"), // a time that is not a number: the warehouse names the line
+    '{"kind":"event","message_id":"d-4","ts":1}', // no type, source or channel
+    '{"kind":"rejected","received_at":1e30,"reason":"r","payload":"p"}', // a time out of range
+    row("d-5"),
+  ];
+  writeFileSync(join(dir, "000000000001.ndjson"), `${damaged.join("\n")}\n`);
   const errors: string[] = [];
   const ingestor = await Ingestor.start(wh, dir, config.ingest, { info() {}, error: (m) => errors.push(m) });
-  assert.match(errors[0] ?? "", /loading ingest segment 1 failed \(will retry\)/);
+  const source = { name: "web", kind: "web", channel: null };
+  await ingestor.ingest([{ type: "track", event: "E", userId: "u", messageId: "d-6" }], null, source);
+  await ingestor.close();
+  assert.ok(errors.length >= 1);
+  const events = await wh.query<{ message_id: string }>("SELECT message_id FROM events ORDER BY 1");
+  assert.deepEqual(
+    events.map((e) => e.message_id),
+    ["d-1", "d-5", "d-6"],
+  );
+  const letters = await wh.query<{ message_id: string | null; reason: string; payload: string }>(
+    "SELECT message_id, reason, payload FROM rejected_events ORDER BY payload",
+  );
+  assert.equal(letters.length, 4);
+  for (const l of letters) assert.match(l.reason, /^the warehouse could not store this ingest log line: /);
+  // Each keeps its line as it was, for whoever wants to mend it by hand.
+  assert.deepEqual(letters.map((l) => l.payload).sort(), damaged.slice(1, 5).sort());
+  const reason = (line: string) => letters.find((l) => l.payload === line)?.reason ?? "";
+  assert.match(reason(damaged[1]!), /it is not JSON/);
+  assert.match(reason(damaged[2]!), /Failed to cast value to numerical: "soon"/);
+  assert.match(reason(damaged[3]!), /its type is missing/);
+  assert.match(reason(damaged[4]!), /Failed to cast value to numerical: 1e30/);
+  assert.deepEqual(
+    letters.map((l) => l.message_id).sort(),
+    ["d-3", "d-4", null, null].sort(),
+    "ids are kept where the line had them",
+  );
+  await wh.close();
+});
+
+test("a warehouse that keeps refusing does not keep the server from starting, nor from stopping", async () => {
+  const { db } = await open("refusing");
+  const dir = ingestLogDir(db);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "000000000001.ndjson"), '{"kind":"rejected","received_at":1,"reason":"r"}\n');
+  // An engine that fails whatever it is given (a full disk, say): nothing in the data to repair.
+  const refusing = {
+    dialect: duckdbDialect,
+    lastLoadedSegment: async () => 0,
+    query: async () => [],
+    loadSegments: async () => {
+      throw new Error("IO Error: No space left on device");
+    },
+  } as unknown as Warehouse;
+  const errors: string[] = [];
+  const config = loadConfig({ db, ingest: { segmentMs: 60_000 } });
+  const ingestor = await Ingestor.start(refusing, dir, config.ingest, {
+    info() {},
+    error: (m) => errors.push(m),
+  });
+  assert.match(errors[0] ?? "", /loading ingest segment 1 failed \(will retry\): IO Error/);
   // Accepting goes on: what arrives is durable in the log, behind the refused segment.
   const source = { name: "web", kind: "web", channel: null };
   const outcome = await ingestor.ingest(
@@ -277,6 +348,4 @@ test("a segment the warehouse refuses does not keep the server from starting, no
   );
   assert.equal(outcome.accepted, 1);
   await assert.rejects(ingestor.close(), /kept in the ingest log and loaded at the next start/);
-  assert.deepEqual(await wh.query("SELECT message_id FROM events"), []);
-  await wh.close();
 });

@@ -62,11 +62,12 @@ export class Ingestor {
     const loader = new Loader(wh, log, {
       dedupeWindowMs: settings.dedupeWindowMs,
       decideLinks: (c) => ingestor.decideLinks(c),
-      onError: (segment, err) => {
+      onError: async (segment, err) => {
         logger.error(`loading ingest segment ${segment.number} failed (will retry): ${err.message}`);
         replayFailed();
-        // The failed transaction may have advanced the in-memory graph; start again from the warehouse.
-        void ingestor.rebuildIdentity().catch(() => undefined);
+        // The failed transaction may have advanced the in-memory graph: the next attempt starts again
+        // from the warehouse's.
+        await ingestor.rebuildIdentity().catch(() => undefined);
       },
     });
     ingestor.loader = loader;

@@ -27,7 +27,9 @@ test("a failed load is retried while serving, but not once the loader is finishi
   const loader = new Loader(wh, log, {
     dedupeWindowMs: 0,
     decideLinks: () => ({ links: [], changes: [] }),
-    onError: (_, err) => errors.push(err.message),
+    onError: (_, err) => {
+      errors.push(err.message);
+    },
   });
   log.onSealed = (s) => loader.enqueue(s);
   await log.append('{"kind":"event"}\n');

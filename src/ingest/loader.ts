@@ -11,10 +11,13 @@ export interface LoaderOptions {
   /** Retries of the same messageId are stored once within at least this window. */
   dedupeWindowMs: number;
   decideLinks: (candidates: LinkCandidate[]) => IdentityDecision;
-  onError?: (segment: Segment, err: Error) => void;
+  /** Told of each failed load; the next attempt waits for what it returns. */
+  onError?: (segment: Segment, err: Error) => void | Promise<void>;
 }
 
 const MAX_LOAD_BYTES = 64 * 1024 * 1024;
+/** Immediate retries after repairs, before the loader waits as after any failure (a safety bound). */
+const MAX_REPAIRS_IN_A_ROW = 100;
 
 /** Moves sealed log segments into the warehouse, one transaction each, in order. */
 export class Loader {
@@ -53,6 +56,7 @@ export class Loader {
   }
 
   private async drainQueue(): Promise<void> {
+    let repairs = 0;
     while (this.queue.length > 0) {
       // Everything sealed so far goes in one transaction (up to a bound): under load the fixed cost of a
       // load, the dedupe scan above all, is shared by more events.
@@ -73,21 +77,28 @@ export class Loader {
         this.queue.splice(0, segments.length);
         for (const s of segments) this.log.loaded(s);
         this.failure = undefined;
+        repairs = 0;
         for (const k of Object.keys(this.totals) as (keyof SegmentLoadResult)[]) this.totals[k] += result[k];
       } catch (err) {
         // The segments stay on disk and in the queue; they are retried, and replayed at the next start.
         this.failure = err as Error;
-        this.options.onError?.(segments[0]!, err as Error);
-        // A segment written by an earlier release may hold a line DuckDB cannot read (log-repair.ts);
-        // without a repair it would be retried for ever and hold back every later segment.
+        await this.options.onError?.(segments[0]!, err as Error);
+        // A segment may hold a line DuckDB cannot read (written by an earlier release, or damaged):
+        // without a repair (log-repair.ts) it would be retried for ever and hold back every later one.
+        let repaired = false;
         for (const s of segments) {
           try {
-            const bytes = repairSegment(s.path);
+            const bytes = repairSegment(s.path, (err as Error).message);
             if (bytes !== null) this.log.resized(s, bytes);
+            repaired ||= bytes !== null;
           } catch {
             // Unreadable now (e.g. disk full): the next attempt tries again.
           }
         }
+        // A repair changed the data: try again at once (the warehouse names one bad line per attempt,
+        // and each repair removes at least one, so this ends). Otherwise wait, or give up when stopping.
+        if (repaired && ++repairs < MAX_REPAIRS_IN_A_ROW) continue;
+        repairs = 0;
         if (this.finishing) return;
         await new Promise((r) => setTimeout(r, 1000));
       }
