@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadConfig } from "./config.js";
+import { loadConfig, serverUrl } from "./config.js";
 
 test("DuckDB's threads: one per core unless TOUCHPOINT_DUCKDB_THREADS says otherwise", () => {
   assert.equal(loadConfig({}, {}).duckdbThreads, null);
@@ -16,4 +16,12 @@ test("DuckDB's threads: one per core unless TOUCHPOINT_DUCKDB_THREADS says other
 test("TOUCHPOINT_ANALYSIS_CACHE_REFRESH=0 switches the background refresh off", () => {
   assert.equal(loadConfig({}, {}).analysisCacheRefreshMs, 15_000);
   assert.equal(loadConfig({}, { TOUCHPOINT_ANALYSIS_CACHE_REFRESH: "0" }).analysisCacheRefreshMs, 0);
+});
+
+test("survey links point at TOUCHPOINT_PUBLIC_URL, else at the address the server listens on", () => {
+  assert.equal(serverUrl(loadConfig({ port: 9000 }, {})), "http://127.0.0.1:9000");
+  assert.equal(
+    serverUrl(loadConfig({}, { TOUCHPOINT_PUBLIC_URL: "https://feedback.example.com/" })),
+    "https://feedback.example.com/",
+  );
 });

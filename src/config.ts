@@ -134,6 +134,9 @@ function threads(text: string | undefined): number | null {
   return Number(text);
 }
 
+/** Where customers reach this server: TOUCHPOINT_PUBLIC_URL, else the address it listens on. */
+export const serverUrl = (config: Config) => config.publicUrl ?? `http://${config.host}:${config.port}`;
+
 /** The ingest log lives beside the warehouse file. */
 export const ingestLogDir = (db: string) => `${db}.ingest`;
 /** Where the key that signs survey links is kept (unless TOUCHPOINT_SURVEY_KEY is set). */

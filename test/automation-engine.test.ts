@@ -108,6 +108,13 @@ const identify = (userId: string, traits: object, at: number) => ({
 const rules = (body: string) =>
   parsePlaybook(`email: { from: "Shop <shop@example.com>" }\nrules:\n${body}`, "rules.yml", catalog);
 
+/** A rule (YAML for `rules`) that calls the webhook named after it each time `event` is tracked. */
+const webhookOn = (id: string, event: string) => `
+  - id: ${id}
+    trigger: { event: ${event} }
+    actions:
+      - webhook: { url: "https://hooks.example.com/${id}" }`;
+
 async function jobsOf(rule: string) {
   return (await listJobs(wh, { rule, limit: 1000 })).jobs;
 }
@@ -266,15 +273,7 @@ test("quiet hours defer an action to the end of the window; retries back off; pe
     trigger: { event: Night Owl }
     quiet_hours: { from: "${hh(hour)}", to: "${hh(hour + 2)}", timezone: UTC }
     actions:
-      - webhook: { url: "https://hooks.example.com/night" }
-  - id: flaky
-    trigger: { event: Flaky }
-    actions:
-      - webhook: { url: "https://hooks.example.com/flaky" }
-  - id: broken
-    trigger: { event: Broken }
-    actions:
-      - webhook: { url: "https://hooks.example.com/broken" }
+      - webhook: { url: "https://hooks.example.com/night" }${webhookOn("flaky", "Flaky")}${webhookOn("broken", "Broken")}
 `);
   const { calls, deliverers } = recording((call) => {
     if (call.rule === "flaky" && call.attempt < 3) return { ok: false, error: "HTTP 503", retryable: true };
@@ -321,16 +320,7 @@ test("quiet hours defer an action to the end of the window; retries back off; pe
 });
 
 test("a receiver's Retry-After is honoured (up to the longest delay of the schedule)", async () => {
-  const playbook = rules(`
-  - id: throttled
-    trigger: { event: Throttled }
-    actions:
-      - webhook: { url: "https://hooks.example.com/throttled" }
-  - id: stalling
-    trigger: { event: Stalling }
-    actions:
-      - webhook: { url: "https://hooks.example.com/stalling" }
-`);
+  const playbook = rules(webhookOn("throttled", "Throttled") + webhookOn("stalling", "Stalling"));
   const { calls, deliverers } = recording((call) => {
     if (call.attempt > 1) return { ok: true, detail: "HTTP 200" };
     // 15 minutes, where the schedule would wait about one; a day, beyond the schedule's hour.

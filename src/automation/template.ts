@@ -1,5 +1,5 @@
 import { type Context, Liquid, type Template as ParsedTemplate } from "liquidjs";
-import { linkQuery } from "../feedback/links.js";
+import { surveyUrl } from "../feedback/links.js";
 import { parseDuration } from "../util/duration.js";
 import type { TemplateContext } from "./rules.js";
 
@@ -27,7 +27,7 @@ function surveyLink(this: { context: Context }, survey: unknown, validFor: unkno
     throw new Error(`survey_link: no survey "${id}" in the catalog; surveys: ${known.join(", ") || "none"}`);
   const customer = String(this.context.getSync(["customer", "id"]) ?? "");
   const expires = Math.floor((Date.now() + parseDuration(String(validFor))) / 1000);
-  return `${links.baseUrl.replace(/\/+$/, "")}/s/${id}?${linkQuery(id, customer, expires, links.key)}`;
+  return surveyUrl(links.baseUrl, id, customer, expires, links.key);
 }
 
 // Liquid, as Customer.io and Shopify users know it. No file system (templates live in the playbook, so

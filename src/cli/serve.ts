@@ -2,7 +2,7 @@ import { hasCredentials, replaceNamedToken } from "../access/named-tokens.js";
 import { CacheWarmer } from "../analysis/cache/cache-warmer.js";
 import { createDeliverers } from "../automation/deliver/delivery.js";
 import { AutomationEngine } from "../automation/engine.js";
-import { surveyKeyFile } from "../config.js";
+import { serverUrl, surveyKeyFile } from "../config.js";
 import { surveyKey } from "../feedback/links.js";
 import { audit, cliActor } from "../privacy/audit.js";
 import { buildApp } from "../server/app.js";
@@ -62,7 +62,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       userAgent: "Touchpoint/0.1.0",
       surveyLinks: {
         key,
-        baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+        baseUrl: serverUrl(config),
         surveys: () => (catalog().surveys ?? []).map((s) => s.id),
       },
     });

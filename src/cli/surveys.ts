@@ -1,5 +1,5 @@
-import { loadConfig, surveyKeyFile } from "../config.js";
-import { linkQuery, surveyKey } from "../feedback/links.js";
+import { loadConfig, serverUrl, surveyKeyFile } from "../config.js";
+import { surveyKey, surveyUrl } from "../feedback/links.js";
 import { parseDuration } from "../util/duration.js";
 import { formatTable } from "../util/table.js";
 import { CliError, resolveCatalog } from "./runtime.js";
@@ -28,13 +28,10 @@ export function surveysLink(surveyId: string, options: SurveyLinkOptions): void 
     throw new CliError(`--expires: ${(err as Error).message}`);
   }
   const config = loadConfig(options.db ? { db: options.db } : {});
-  const base = (options.baseUrl ?? config.publicUrl ?? `http://${config.host}:${config.port}`).replace(
-    /\/+$/,
-    "",
-  );
   const expires = Math.floor((Date.now() + ttl) / 1000);
   const key = surveyKey(surveyKeyFile(config.db));
-  process.stdout.write(`${base}/s/${survey.id}?${linkQuery(survey.id, options.customer, expires, key)}\n`);
+  const base = options.baseUrl ?? serverUrl(config);
+  process.stdout.write(`${surveyUrl(base, survey.id, options.customer, expires, key)}\n`);
 }
 
 /** `touchpoint surveys list`: the catalog's surveys. */

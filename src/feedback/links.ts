@@ -32,6 +32,17 @@ export function linkQuery(survey: string, customer: string, expires: number, key
   return q.toString();
 }
 
+/** A new link to a survey's page on the server reached at `baseUrl` (a trailing slash or none). */
+export function surveyUrl(
+  baseUrl: string,
+  survey: string,
+  customer: string,
+  expires: number,
+  key: Buffer,
+): string {
+  return `${baseUrl.replace(/\/+$/, "")}/s/${survey}?${linkQuery(survey, customer, expires, key)}`;
+}
+
 export type LinkCheck = { ok: true; claims: LinkClaims } | { ok: false; reason: string };
 
 /** Checks a link's parameters for `survey` at `nowSeconds`. */
