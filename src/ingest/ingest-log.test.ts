@@ -58,3 +58,21 @@ test("backlog counts bytes until the loader reports them loaded", async () => {
   await log.close();
   rmSync(d, { recursive: true });
 });
+
+test("segments are sealed less often when loads are dear, and as often as set when they are cheap", async () => {
+  const d = dir();
+  const { log } = await IngestLog.open(d, 0, { segmentMs: 50 });
+  const sealed: Segment[] = [];
+  log.onSealed = (s) => sealed.push(s);
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // A load that took 200 ms of CPU: the next segment is sealed after 1.6 s, not 50 ms.
+  log.paceLoads(200);
+  await log.append("a\n");
+  await wait(400);
+  assert.equal(sealed.length, 0);
+  log.paceLoads(1);
+  for (let i = 0; i < 40 && sealed.length === 0; i++) await wait(50);
+  assert.equal(sealed.length, 1);
+  await log.close();
+  rmSync(d, { recursive: true });
+});

@@ -67,6 +67,8 @@ export class Loader {
         segments.push(s);
         bytes += s.bytes;
       }
+      // CPU, not wall time: the warehouse spreads a load over its threads.
+      const started = process.cpuUsage();
       try {
         const result = await this.warehouse.loadSegments(
           segments.map((s) => s.path),
@@ -74,6 +76,8 @@ export class Loader {
           Date.now() - this.options.dedupeWindowMs,
           this.options.decideLinks,
         );
+        const cpu = process.cpuUsage(started);
+        this.log.paceLoads((cpu.user + cpu.system) / 1000);
         this.queue.splice(0, segments.length);
         for (const s of segments) this.log.loaded(s);
         this.failure = undefined;
