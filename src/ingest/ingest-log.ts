@@ -132,10 +132,11 @@ export class IngestLog {
    * warehouse (the duplicate check reads the message ids of the whole dedupe window: 0.37 s of CPU for a
    * load of 100 events beside 13M events of the last 24 hours), so under light traffic segments are
    * sealed less often, keeping the loader busy at most ~1/LOAD_PACE of the time, events visible within
-   * MAX_SEAL_AGE_MS. Under heavy traffic segments fill and are sealed by size first.
+   * MAX_SEAL_AGE_MS (or the configured interval, if longer). Under heavy traffic segments fill and are
+   * sealed by size first.
    */
   paceLoads(lastLoadCpuMs: number): void {
-    this.sealAgeMs = Math.min(MAX_SEAL_AGE_MS, Math.max(this.segmentMs, LOAD_PACE * lastLoadCpuMs));
+    this.sealAgeMs = Math.max(this.segmentMs, Math.min(MAX_SEAL_AGE_MS, LOAD_PACE * lastLoadCpuMs));
   }
 
   /** Called by the loader once a sealed segment is in the warehouse. */
