@@ -77,8 +77,9 @@ export class Loader {
           this.options.decideLinks,
         );
         const cpu = process.cpuUsage(started);
-        this.log.paceLoads((cpu.user + cpu.system) / 1000);
         this.queue.splice(0, segments.length);
+        // With segments waiting, loads are as large as they can be: pacing is for light traffic.
+        this.log.paceLoads(this.queue.length === 0 ? (cpu.user + cpu.system) / 1000 : 0);
         for (const s of segments) this.log.loaded(s);
         this.failure = undefined;
         repairs = 0;
