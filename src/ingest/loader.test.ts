@@ -49,3 +49,41 @@ test("a failed load is retried while serving, but not once the loader is finishi
   await log.close();
   rmSync(d, { recursive: true });
 });
+
+test("loads are paced by their CPU only once the queue is empty", async () => {
+  const d = mkdtempSync(join(tmpdir(), "loader-"));
+  const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
+  let release = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let loads = 0;
+  const wh = {
+    loadSegments: async () => {
+      if (++loads === 1) await held;
+      const until = performance.now() + 20; // a load that costs CPU
+      while (performance.now() < until);
+      return { events: 0, duplicates: 0, rejected: 0, links: 0 };
+    },
+  } as unknown as Warehouse;
+  const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
+  const paced: number[] = [];
+  const paceLoads = log.paceLoads.bind(log);
+  log.paceLoads = (ms) => {
+    paced.push(ms);
+    paceLoads(ms);
+  };
+  log.onSealed = (s) => loader.enqueue(s);
+  await log.append('{"kind":"event"}\n');
+  await log.seal();
+  // A second segment waits while the first load runs.
+  await log.append('{"kind":"event"}\n');
+  await log.seal();
+  release();
+  await loader.idle();
+  assert.equal(loads, 2);
+  assert.equal(paced[0], 0, "not paced while a segment waited");
+  assert.ok(paced[1]! > 0, "paced by the last load's CPU");
+  await log.close();
+  rmSync(d, { recursive: true });
+});
