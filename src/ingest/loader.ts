@@ -15,7 +15,13 @@ export interface LoaderOptions {
   onError?: (segment: Segment, err: Error) => void | Promise<void>;
 }
 
-const MAX_LOAD_BYTES = 64 * 1024 * 1024;
+/**
+ * A load of more than one row group of events (122,880 rows, ~100 MB of log) has DuckDB write those
+ * row groups compressed straight to the file, instead of into the WAL and again at the checkpoint:
+ * 9–10 µs of CPU per event against 15 µs for 45,000-event loads. The price is memory while the
+ * backlog lasts (the load's batch table and its row groups, ~+700 MB at full speed).
+ */
+const MAX_LOAD_BYTES = 160 * 1024 * 1024;
 /** Immediate retries after repairs, before the loader waits as after any failure (a safety bound). */
 const MAX_REPAIRS_IN_A_ROW = 100;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
@@ -55,5 +55,35 @@ test("queryColumns: numbers as typed arrays across chunks, text as arrays, NULL 
     await assert.rejects(wh.queryColumns("SELECT range AS big FROM range(3)"), /cast big to INTEGER/);
   } finally {
     await wh.close();
+  }
+});
+
+test("loadSegments: a message id is stored once, the first received, and again only outside the window", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
+  const line = (id: string, receivedAt: number, event: string) =>
+    `${JSON.stringify({ kind: "event", message_id: id, type: "track", event, anonymous_id: "a1", ts: receivedAt, received_at: receivedAt, source: "web", channel: "Direct", is_bot: false, properties: {}, traits: {}, context: {} })}\n`;
+  const noLinks = () => ({ links: [], changes: [] });
+  try {
+    const wh = await DuckDBWarehouse.open(join(dir, "w.duckdb"));
+    const day = 86_400_000;
+    const now = Date.now();
+    writeFileSync(join(dir, "1.ndjson"), line("old", now - 3 * day, "Old") + line("m1", now - 1000, "First"));
+    let r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - day, noLinks);
+    assert.deepEqual([r.events, r.duplicates], [2, 0]);
+    // Within one load: the later copy of m2 comes first in the files, the earlier one is kept.
+    writeFileSync(join(dir, "2.ndjson"), line("m2", now - 10, "Later") + line("m1", now, "Retry"));
+    writeFileSync(join(dir, "3.ndjson"), line("m2", now - 20, "Earlier") + line("old", now, "Old again"));
+    r = await wh.loadSegments([join(dir, "2.ndjson"), join(dir, "3.ndjson")], 3, now - day, noLinks);
+    assert.deepEqual([r.events, r.duplicates], [2, 2]);
+    const rows = await wh.query<{ message_id: string; event: string }>(
+      "SELECT message_id, event FROM events ORDER BY received_at",
+    );
+    assert.deepEqual(
+      rows.map((x) => `${x.message_id}:${x.event}`),
+      ["old:Old", "m1:First", "m2:Earlier", "old:Old again"],
+    );
+    await wh.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

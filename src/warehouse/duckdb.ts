@@ -238,10 +238,13 @@ export class DuckDBWarehouse implements Warehouse {
                 epoch_ms(sent_at), epoch_ms(received_at), source, channel, utm_source, utm_medium, utm_campaign,
                 utm_term, utm_content, referrer, url, device_type, coalesce(is_bot, false), revenue, currency,
                 properties, traits, context
-         FROM (SELECT * FROM ingest_batch WHERE kind = 'event'
-               QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY received_at) = 1) b
-         WHERE NOT EXISTS (SELECT 1 FROM events e
-                           WHERE e.received_at >= epoch_ms($1) AND e.message_id = b.message_id)`,
+         FROM ingest_batch
+         -- Duplicates are found on ids alone: a window or anti-join over whole rows would copy the batch.
+         WHERE rowid IN (
+           SELECT first FROM (SELECT message_id, arg_min(rowid, received_at) AS first
+                              FROM ingest_batch WHERE kind = 'event' GROUP BY message_id) b
+           WHERE NOT EXISTS (SELECT 1 FROM events e
+                             WHERE e.received_at >= epoch_ms($1) AND e.message_id = b.message_id))`,
         [dedupeSinceMs],
       );
       const rejected = await tx.run(
