@@ -51,6 +51,10 @@ const LOG_COLUMNS = `{
   traits: 'JSON', context: 'JSON', reason: 'VARCHAR', field: 'VARCHAR', payload: 'VARCHAR'
 }`;
 
+/** Loads of at least this many rows, and reads of at least this long, release what they freed. */
+const RELEASE_AFTER_ROWS = 20_000;
+const RELEASE_AFTER_MS = 1000;
+
 /** Shapes of the JSON texts that carry decided identity links and customer-map changes (loadLinks). */
 const LINKS_JSON =
   '[{"k":"VARCHAR","fk":"VARCHAR","f":"VARCHAR","tk":"VARCHAR","t":"VARCHAR","s":"BIGINT","m":"VARCHAR","st":"VARCHAR","r":"VARCHAR"}]';
@@ -152,13 +156,43 @@ export class DuckDBWarehouse implements Warehouse {
     private readonly instance: DuckDBInstance,
     private readonly writer: Connection,
     private readonly reader: Connection,
+    private readonly memoryLimit: string,
   ) {}
 
+  /**
+   * Hands memory the engine has freed back to the system. DuckDB allocates with glibc's malloc, which
+   * keeps freed memory for reuse: after a 250,000-event load ~430 MB of it stayed resident. Setting the
+   * memory limit (to the same value) makes DuckDB flush its allocator (malloc_trim): RSS 755 → 327 MB in
+   * ~13 ms, with nothing evicted.
+   */
+  private releaseFreedMemory(conn: Connection): Promise<void> {
+    return conn
+      .serial(() => conn.run("SET memory_limit = $1", [this.memoryLimit]))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  }
+
+  /** Runs a read; one long enough to have allocated much is followed by a release of what it freed. */
+  private read<T>(fn: () => Promise<T>): Promise<T> {
+    return this.reader.serial(async () => {
+      const started = performance.now();
+      try {
+        return await fn();
+      } finally {
+        // Queued behind this read: its answer is not held up.
+        if (performance.now() - started >= RELEASE_AFTER_MS) void this.releaseFreedMemory(this.reader);
+      }
+    });
+  }
+
   static async open(path: string, options: DuckDBOptions = {}): Promise<DuckDBWarehouse> {
+    const memoryLimit = options.memoryLimit ?? "8GB";
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, {
-        memory_limit: options.memoryLimit ?? "8GB",
+        memory_limit: memoryLimit,
         // A checkpoint rewrites the table's last, partly filled row group (122,880 rows) whole: with
         // the default 16 MB of WAL, small loads (a few thousand events every half second) paid that
         // rewrite every few loads, half the loader's CPU. 128 MB of WAL is about one row group of events.
@@ -179,17 +213,18 @@ export class DuckDBWarehouse implements Warehouse {
       instance,
       new Connection(await instance.connect()),
       new Connection(await instance.connect()),
+      memoryLimit,
     );
     if (!options.readOnly) await migrate(wh);
     return wh;
   }
 
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.reader.serial(() => this.reader.query<T>(sql, params));
+    return this.read(() => this.reader.query<T>(sql, params));
   }
 
   queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Columns> {
-    return this.reader.serial(() => this.reader.queryColumns(sql, params));
+    return this.read(() => this.reader.queryColumns(sql, params));
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {
@@ -217,13 +252,13 @@ export class DuckDBWarehouse implements Warehouse {
     return rows[0]?.value ?? 0;
   }
 
-  loadSegments(
+  async loadSegments(
     files: readonly string[],
     upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
   ): Promise<SegmentLoadResult> {
-    return this.transaction(async (tx) => {
+    const result = await this.transaction(async (tx) => {
       await tx.run(
         `CREATE OR REPLACE TEMP TABLE ingest_batch AS
          SELECT * FROM read_json($1, format = 'newline_delimited', columns = ${LOG_COLUMNS})`,
@@ -254,8 +289,13 @@ export class DuckDBWarehouse implements Warehouse {
       );
       const links = await this.loadLinks(tx, decideLinks);
       await tx.run(`INSERT OR REPLACE INTO ingest_state VALUES ('loaded_segment', $1)`, [upToSegment]);
+      // Not kept until the next load: after a burst it would hold its memory while the server idles.
+      await tx.run("DROP TABLE ingest_batch");
       return { events, duplicates: eventRows - events, rejected, links };
     });
+    if (result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS)
+      await this.releaseFreedMemory(this.writer);
+    return result;
   }
 
   private async loadLinks(
@@ -347,6 +387,7 @@ export class DuckDBWarehouse implements Warehouse {
       this.instance,
       this.writer,
       new Connection(await this.instance.connect()),
+      this.memoryLimit,
     );
     reads.shared = true;
     return reads;
