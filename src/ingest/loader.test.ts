@@ -50,7 +50,7 @@ test("a failed load is retried while serving, but not once the loader is finishi
   rmSync(d, { recursive: true });
 });
 
-test("loads are paced by their CPU only once the queue is empty", async () => {
+test("loads are paced by their CPU, and release freed memory, only once the queue is empty", async () => {
   const d = mkdtempSync(join(tmpdir(), "loader-"));
   const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
   let release = () => {};
@@ -63,9 +63,13 @@ test("loads are paced by their CPU only once the queue is empty", async () => {
       if (++loads === 1) await held;
       const until = performance.now() + 20; // a load that costs CPU
       while (performance.now() < until);
-      return { events: 0, duplicates: 0, rejected: 0, links: 0 };
+      return { events: 20_000, duplicates: 5_000, rejected: 0, links: 0 };
+    },
+    releaseFreedMemory: async () => {
+      releasedAfter.push(loads);
     },
   } as unknown as Warehouse;
+  const releasedAfter: number[] = [];
   const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
   const paced: number[] = [];
   const paceLoads = log.paceLoads.bind(log);
@@ -84,6 +88,7 @@ test("loads are paced by their CPU only once the queue is empty", async () => {
   assert.equal(loads, 2);
   assert.equal(paced[0], 0, "not paced while a segment waited");
   assert.ok(paced[1]! > 0, "paced by the last load's CPU");
+  assert.deepEqual(releasedAfter, [2], "memory released after the last load only");
   await log.close();
   rmSync(d, { recursive: true });
 });

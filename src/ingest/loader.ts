@@ -22,6 +22,11 @@ export interface LoaderOptions {
  * backlog lasts (the load's batch table and its row groups, ~+700 MB at full speed).
  */
 const MAX_LOAD_BYTES = 160 * 1024 * 1024;
+/**
+ * After a load of at least this many rows, once nothing waits, the memory the load freed goes back to
+ * the system: not after every load, since the next one would fault it back in.
+ */
+const RELEASE_AFTER_ROWS = 20_000;
 /** Immediate retries after repairs, before the loader waits as after any failure (a safety bound). */
 const MAX_REPAIRS_IN_A_ROW = 100;
 
@@ -90,6 +95,11 @@ export class Loader {
         this.failure = undefined;
         repairs = 0;
         for (const k of Object.keys(this.totals) as (keyof SegmentLoadResult)[]) this.totals[k] += result[k];
+        if (
+          this.queue.length === 0 &&
+          result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS
+        )
+          await this.warehouse.releaseFreedMemory();
       } catch (err) {
         // The segments stay on disk and in the queue; they are retried, and replayed at the next start.
         this.failure = err as Error;

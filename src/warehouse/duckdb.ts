@@ -51,8 +51,7 @@ const LOG_COLUMNS = `{
   traits: 'JSON', context: 'JSON', reason: 'VARCHAR', field: 'VARCHAR', payload: 'VARCHAR'
 }`;
 
-/** Loads of at least this many rows, and reads of at least this long, release what they freed. */
-const RELEASE_AFTER_ROWS = 20_000;
+/** Reads of at least this long are followed by a release of the memory they freed. */
 const RELEASE_AFTER_MS = 1000;
 
 /** Shapes of the JSON texts that carry decided identity links and customer-map changes (loadLinks). */
@@ -160,12 +159,11 @@ export class DuckDBWarehouse implements Warehouse {
   ) {}
 
   /**
-   * Hands memory the engine has freed back to the system. DuckDB allocates with glibc's malloc, which
-   * keeps freed memory for reuse: after a 250,000-event load ~430 MB of it stayed resident. Setting the
-   * memory limit (to the same value) makes DuckDB flush its allocator (malloc_trim): RSS 755 → 327 MB in
-   * ~13 ms, with nothing evicted.
+   * DuckDB allocates with glibc's malloc, which keeps freed memory for reuse: after a 250,000-event load
+   * ~430 MB of it stayed resident. Setting the memory limit (to the same value) makes DuckDB flush its
+   * allocator (malloc_trim): RSS 755 → 327 MB in ~13 ms, with nothing evicted.
    */
-  private releaseFreedMemory(conn: Connection): Promise<void> {
+  private release(conn: Connection): Promise<void> {
     return conn
       .serial(() => conn.run("SET memory_limit = $1", [this.memoryLimit]))
       .then(
@@ -182,7 +180,7 @@ export class DuckDBWarehouse implements Warehouse {
         return await fn();
       } finally {
         // Queued behind this read: its answer is not held up.
-        if (performance.now() - started >= RELEASE_AFTER_MS) void this.releaseFreedMemory(this.reader);
+        if (performance.now() - started >= RELEASE_AFTER_MS) void this.release(this.reader);
       }
     });
   }
@@ -252,13 +250,13 @@ export class DuckDBWarehouse implements Warehouse {
     return rows[0]?.value ?? 0;
   }
 
-  async loadSegments(
+  loadSegments(
     files: readonly string[],
     upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
   ): Promise<SegmentLoadResult> {
-    const result = await this.transaction(async (tx) => {
+    return this.transaction(async (tx) => {
       await tx.run(
         `CREATE OR REPLACE TEMP TABLE ingest_batch AS
          SELECT * FROM read_json($1, format = 'newline_delimited', columns = ${LOG_COLUMNS})`,
@@ -293,9 +291,10 @@ export class DuckDBWarehouse implements Warehouse {
       await tx.run("DROP TABLE ingest_batch");
       return { events, duplicates: eventRows - events, rejected, links };
     });
-    if (result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS)
-      await this.releaseFreedMemory(this.writer);
-    return result;
+  }
+
+  releaseFreedMemory(): Promise<void> {
+    return this.release(this.writer);
   }
 
   private async loadLinks(

@@ -64,6 +64,11 @@ export interface Warehouse extends Queryable {
     sql: string,
     params?: readonly SqlValue[],
   ): Promise<Record<string, Int32Array | Float64Array | unknown[]>>;
+  /**
+   * Hands memory the engine has freed back to the operating system (the loader calls it after a large
+   * load once it has caught up, so a server that had a burst does not stay large while it idles).
+   */
+  releaseFreedMemory(): Promise<void>;
   /** The highest segment number loaded so far (0 when none). */
   lastLoadedSegment(): Promise<number>;
   /**
