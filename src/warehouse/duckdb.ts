@@ -51,9 +51,6 @@ const LOG_COLUMNS = `{
   traits: 'JSON', context: 'JSON', reason: 'VARCHAR', field: 'VARCHAR', payload: 'VARCHAR'
 }`;
 
-/** Reads of at least this long are followed by a release of the memory they freed. */
-const RELEASE_AFTER_MS = 1000;
-
 /** Shapes of the JSON texts that carry decided identity links and customer-map changes (loadLinks). */
 const LINKS_JSON =
   '[{"k":"VARCHAR","fk":"VARCHAR","f":"VARCHAR","tk":"VARCHAR","t":"VARCHAR","s":"BIGINT","m":"VARCHAR","st":"VARCHAR","r":"VARCHAR"}]';
@@ -158,33 +155,6 @@ export class DuckDBWarehouse implements Warehouse {
     private readonly memoryLimit: string,
   ) {}
 
-  /**
-   * DuckDB allocates with glibc's malloc, which keeps freed memory for reuse: after a 250,000-event load
-   * ~430 MB of it stayed resident. Setting the memory limit (to the same value) makes DuckDB flush its
-   * allocator (malloc_trim): RSS 755 → 327 MB in ~13 ms, with nothing evicted.
-   */
-  private release(conn: Connection): Promise<void> {
-    return conn
-      .serial(() => conn.run("SET memory_limit = $1", [this.memoryLimit]))
-      .then(
-        () => undefined,
-        () => undefined,
-      );
-  }
-
-  /** Runs a read; one long enough to have allocated much is followed by a release of what it freed. */
-  private read<T>(fn: () => Promise<T>): Promise<T> {
-    return this.reader.serial(async () => {
-      const started = performance.now();
-      try {
-        return await fn();
-      } finally {
-        // Queued behind this read: its answer is not held up.
-        if (performance.now() - started >= RELEASE_AFTER_MS) void this.release(this.reader);
-      }
-    });
-  }
-
   static async open(path: string, options: DuckDBOptions = {}): Promise<DuckDBWarehouse> {
     const memoryLimit = options.memoryLimit ?? "8GB";
     let instance: DuckDBInstance;
@@ -218,11 +188,11 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.read(() => this.reader.query<T>(sql, params));
+    return this.reader.serial(() => this.reader.query<T>(sql, params));
   }
 
   queryColumns(sql: string, params?: readonly SqlValue[]): Promise<Columns> {
-    return this.read(() => this.reader.queryColumns(sql, params));
+    return this.reader.serial(() => this.reader.queryColumns(sql, params));
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {
@@ -293,8 +263,19 @@ export class DuckDBWarehouse implements Warehouse {
     });
   }
 
+  /**
+   * DuckDB allocates with glibc's malloc, which keeps freed memory for reuse: after a 250,000-event load
+   * ~430 MB of it stayed resident. Setting the memory limit (to the same value) makes DuckDB flush its
+   * allocator (malloc_trim): RSS 755 → 327 MB in ~13 ms, with nothing evicted.
+   */
   releaseFreedMemory(): Promise<void> {
-    return this.release(this.writer);
+    // A failure (the warehouse closing under it) only means nothing was released.
+    return this.writer
+      .serial(() => this.writer.run("SET memory_limit = $1", [this.memoryLimit]))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   private async loadLinks(
