@@ -69,6 +69,16 @@ test("under overload the API answers 503 with Retry-After, and what it acknowled
   );
 });
 
+test("a request still being handled once the ingest log has closed is answered 503, not 500", async () => {
+  const s = await serve();
+  await s.ingestor.close();
+  const res = await s.send([{ type: "track", event: "A", anonymousId: "late", messageId: "late-1" }]);
+  assert.equal(res.statusCode, 503);
+  assert.ok(Number(res.headers["retry-after"]) >= 1);
+  assert.match(res.json().message, /stopping/);
+  await s.close();
+});
+
 test("a shared device does not merge two known customers; placeholder ids link nothing", async () => {
   const s = await serve({ placeholderIds: ["guest"] });
   try {

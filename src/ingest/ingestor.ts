@@ -23,8 +23,11 @@ export interface IngestSettings {
 }
 
 export class OverloadedError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super("the server is busy writing what it has accepted; retry later");
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = "the server is busy writing what it has accepted; retry later",
+  ) {
+    super(message);
   }
 }
 
@@ -39,6 +42,7 @@ type Logger = { info(msg: string): void; error(msg: string): void };
 export class Ingestor {
   private keyCache = new Map<string, { source: SourceInfo | null; expires: number }>();
   private graph!: IdentityGraph;
+  private closing = false;
 
   private constructor(
     private readonly wh: Warehouse,
@@ -106,6 +110,8 @@ export class Ingestor {
 
   /** Throws OverloadedError when accepting more would grow memory or the backlog without bound. */
   checkCapacity(): void {
+    // A request still being handled at shutdown (its client may be gone) is told to retry, not a 500.
+    if (this.closing) throw new OverloadedError(5, "the server is stopping; retry later");
     if (this.log.pendingBytes > this.settings.maxPendingBytes) throw new OverloadedError(1);
     if (this.log.backlogBytes > this.settings.maxBacklogBytes) throw new OverloadedError(5);
   }
@@ -163,6 +169,7 @@ export class Ingestor {
 
   /** Seals the log and loads what it holds; a load that fails now is left for the next start. */
   async close(): Promise<void> {
+    this.closing = true;
     await this.log.close();
     this.loader!.finish();
     try {
