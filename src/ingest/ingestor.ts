@@ -108,9 +108,11 @@ export class Ingestor {
     this.keyCache.clear();
   }
 
-  /** Throws OverloadedError when accepting more would grow memory or the backlog without bound. */
+  /**
+   * Throws OverloadedError when accepting more would grow memory or the backlog without bound, or once
+   * the ingestor is closing (a request still being handled at shutdown is told to retry, not a 500).
+   */
   checkCapacity(): void {
-    // A request still being handled at shutdown (its client may be gone) is told to retry, not a 500.
     if (this.closing) throw new OverloadedError(5, "the server is stopping; retry later");
     if (this.log.pendingBytes > this.settings.maxPendingBytes) throw new OverloadedError(1);
     if (this.log.backlogBytes > this.settings.maxBacklogBytes) throw new OverloadedError(5);

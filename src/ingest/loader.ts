@@ -89,16 +89,14 @@ export class Loader {
         );
         const cpu = process.cpuUsage(started);
         this.queue.splice(0, segments.length);
+        const caughtUp = this.queue.length === 0;
         // With segments waiting, loads are as large as they can be: pacing is for light traffic.
-        this.log.paceLoads(this.queue.length === 0 ? (cpu.user + cpu.system) / 1000 : 0);
+        this.log.paceLoads(caughtUp ? (cpu.user + cpu.system) / 1000 : 0);
         for (const s of segments) this.log.loaded(s);
         this.failure = undefined;
         repairs = 0;
         for (const k of Object.keys(this.totals) as (keyof SegmentLoadResult)[]) this.totals[k] += result[k];
-        if (
-          this.queue.length === 0 &&
-          result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS
-        )
+        if (caughtUp && result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS)
           await this.warehouse.releaseFreedMemory();
       } catch (err) {
         // The segments stay on disk and in the queue; they are retried, and replayed at the next start.
