@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { loadDefaultCatalog } from "../../catalog/default.js";
 import { openWarehouse } from "../../warehouse/duckdb.js";
 import type { Warehouse } from "../../warehouse/warehouse.js";
-import { CacheWarmer } from "./cache-warmer.js";
+import { CacheWarmer, nextRoundIn } from "./cache-warmer.js";
 
 let serial = 0;
 async function insertOrders(wh: Warehouse, customer: string, n: number) {
@@ -56,4 +56,10 @@ test("the warmer brings the cache up to date in the background, and stops", asyn
     await warmer.stop();
     await wh.close();
   }
+});
+
+test("after a long round the warmer waits longer, so that loads keep most of the writer", () => {
+  assert.equal(nextRoundIn(15_000, 40), 15_000, "a quick round keeps the configured interval");
+  assert.equal(nextRoundIn(15_000, 9_000), 36_000);
+  assert.equal(nextRoundIn(1_000, 1_000) / (nextRoundIn(1_000, 1_000) + 1_000), 0.8, "loads keep 4/5");
 });

@@ -8,9 +8,23 @@ interface Log {
 }
 
 /**
+ * A round holds the warehouse's writer, so loads wait for it: after a round of `d` ms the next waits at
+ * least PACE × d. Under heavy ingest a round grows with the events of every customer seen since the last
+ * (their sequences are rebuilt): 5–9 s at 60,000 events/s, which every 15 s cost a five-minute ingest
+ * 11 % of its throughput and its loads fell behind.
+ */
+const PACE = 4;
+
+/** How long to wait before the next round: the configured interval, longer after a long round. */
+export function nextRoundIn(everyMs: number, lastRoundMs: number): number {
+  return Math.max(everyMs, PACE * lastRoundMs);
+}
+
+/**
  * Keeps the classification cache up to date in the background, so that the dashboard's reports find it
  * warm instead of paying for the classification of what was loaded since the last report (or, after a
- * catalog change, for the rebuild). Each round is one freshness check when nothing changed.
+ * catalog change, for the rebuild). Each round is one freshness check when nothing changed; the warmer
+ * takes at most a fifth of the writer's time (see PACE).
  */
 export class CacheWarmer {
   private timer: NodeJS.Timeout | null = null;
@@ -26,9 +40,10 @@ export class CacheWarmer {
 
   start(): void {
     const loop = () => {
+      const started = Date.now();
       this.running = this.refresh().finally(() => {
         this.running = null;
-        if (!this.stopped) this.timer = setTimeout(loop, this.everyMs);
+        if (!this.stopped) this.timer = setTimeout(loop, nextRoundIn(this.everyMs, Date.now() - started));
       });
     };
     this.timer = setTimeout(loop, 0);
