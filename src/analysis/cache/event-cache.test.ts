@@ -13,7 +13,7 @@ import { warehouseJourneys } from "../attribution/journeys.js";
 import { journeyMap } from "../journey-map/journey-map.js";
 import { REPORTS } from "../reports.js";
 import { parseSegment } from "../segment.js";
-import { eventCache } from "./event-cache.js";
+import { eventCache, sequenceSlice } from "./event-cache.js";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -218,6 +218,24 @@ test("cached reports equal the reports that classify every event", async () => {
   const { cached } = (await wh.query<{ cached: number }>("SELECT count(*) AS cached FROM cache_events"))[0]!;
   assert.equal(cached, n);
   assert.equal(s?.events, (await wh.query<{ n: number }>("SELECT count(*) AS n FROM events"))[0]!.n);
+});
+
+test("sequences built a slice of customers at a time equal those built at once", async () => {
+  const sequences = async () =>
+    (
+      await wh.query<{ row: string }>("SELECT s::VARCHAR AS row FROM cache_sequences s ORDER BY customer_id")
+    ).map((r) => r.row);
+  await eventCache(wh, catalog);
+  const atOnce = await sequences();
+  const usual = sequenceSlice.events;
+  sequenceSlice.events = 700; // 3,000 events: five slices
+  try {
+    await wh.run("DELETE FROM cache_state"); // the next sync rebuilds everything
+    await eventCache(wh, catalog);
+  } finally {
+    sequenceSlice.events = usual;
+  }
+  assert.deepEqual(await sequences(), atOnce);
 });
 
 test("newly loaded events are classified and appended, not rebuilt", async () => {

@@ -256,6 +256,28 @@ async function regroupMembers(tx: Queryable, since: number, appended: boolean, i
 }
 
 /**
+ * A sequence's lists are aggregated in memory DuckDB cannot spill: regrouping 7.4M events of 50,000
+ * customers in one statement failed under a 256 MB memory limit (2M events at a time passed; under
+ * 128 MB, 500,000 did and 1M did not). Larger regroupings are split by customer into statements of at
+ * most one event per this many bytes of the limit: under the default 8 GB, 20M events at once.
+ */
+const BYTES_PER_EVENT = 400;
+/** Events per statement instead of the limit's share (tests set it). */
+export const sequenceSlice: { events: number | null } = { events: null };
+
+const BINARY_UNITS: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+
+/** Events per statement that builds sequences, from DuckDB's memory limit as it shows it ("244.1 MiB"). */
+async function sliceEvents(tx: Queryable): Promise<number> {
+  if (sequenceSlice.events !== null) return sequenceSlice.events;
+  const [row] = await tx.query<{ v: string }>("SELECT current_setting('memory_limit') AS v");
+  const m = /^([\d.]+)\s*(\w+)$/.exec(row?.v ?? "");
+  const bytes = m ? Number(m[1]) * (BINARY_UNITS[m[2]!] ?? Number.NaN) : Number.NaN;
+  // A limit shown otherwise (none, another unit): the slice that passed under 256 MB.
+  return Number.isFinite(bytes) ? Math.max(10_000, Math.floor(bytes / BYTES_PER_EVENT)) : 500_000;
+}
+
+/**
  * The events and sequences of the regrouped customers: the customer number of their older events (new
  * ones got it when appended; after a rebuild every event is new), then their sequences.
  */
@@ -267,15 +289,22 @@ async function regroupEvents(tx: Queryable, since: number) {
        WHERE cache_events.ident = m.ident AND cache_events.cust <> m.cust`,
     );
   await tx.run("DELETE FROM cache_sequences WHERE customer_id IN (SELECT customer_id FROM cache_regrouped)");
-  await tx.run(
-    `INSERT INTO cache_sequences
-     ${buildSequences(`
-       SELECT m.customer_id, epoch_ms(e.ts) AS ms, e.code, e.channel AS ch, e.is_goal, e.goal_value,
-              e.is_response, e.currency
-       FROM cache_events e
-       JOIN (SELECT ident, customer_id FROM cache_members SEMI JOIN cache_regrouped USING (customer_id)) m
-       USING (ident)`)}`,
+  const members =
+    "SELECT ident, customer_id FROM cache_members SEMI JOIN cache_regrouped USING (customer_id)";
+  const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(
+    `SELECT count(*) AS n FROM cache_events SEMI JOIN (${members}) m USING (ident)`,
   );
+  const slices = Math.max(1, Math.ceil(n / (await sliceEvents(tx))));
+  for (let slice = 0; slice < slices; slice++) {
+    const inSlice = slices > 1 ? `WHERE hash(customer_id) % ${slices} = ${slice}` : "";
+    await tx.run(
+      `INSERT INTO cache_sequences
+       ${buildSequences(`
+         SELECT m.customer_id, epoch_ms(e.ts) AS ms, e.code, e.channel AS ch, e.is_goal, e.goal_value,
+                e.is_response, e.currency
+         FROM cache_events e JOIN (${members} ${inSlice}) m USING (ident)`)}`,
+    );
+  }
   await tx.run("DROP TABLE cache_moved");
   await tx.run("DROP TABLE cache_regrouped");
 }
