@@ -12,6 +12,7 @@ import {
   type MessageType,
 } from "./messages.js";
 import type { SourceInfo } from "./pipeline.js";
+import { WriteKeyLimiter } from "./rate-limit.js";
 
 export const MAX_BATCH_BYTES = 500 * 1024;
 export const MAX_SINGLE_BYTES = 32 * 1024;
@@ -76,7 +77,12 @@ function writeKeyOf(request: FastifyRequest, body: unknown): string | null {
   return typeof inBody === "string" && inBody !== "" ? inBody : null;
 }
 
-async function authenticate(ingestor: Ingestor, request: FastifyRequest, body: unknown): Promise<SourceInfo> {
+async function authenticate(
+  ingestor: Ingestor,
+  limiter: WriteKeyLimiter,
+  request: FastifyRequest,
+  body: unknown,
+): Promise<SourceInfo> {
   const key = writeKeyOf(request, body);
   if (!key)
     throw new HttpError(
@@ -85,6 +91,11 @@ async function authenticate(ingestor: Ingestor, request: FastifyRequest, body: u
     );
   const source = await ingestor.authenticate(key);
   if (!source) throw new HttpError(401, "unknown or revoked write key");
+  const wait = limiter.take(key);
+  if (wait !== null)
+    throw new HttpError(429, `rate limit: at most ${limiter.max} requests a minute; retry in ${wait} s`, {
+      "Retry-After": String(wait),
+    });
   return source;
 }
 
@@ -99,8 +110,12 @@ const TAG = ["Tracking API"];
 const responses = { 200: IngestResponse, "4xx": ErrorResponse, "5xx": ErrorResponse };
 
 /** The Segment-compatible Tracking API, `/v1/*`. The only routes reachable without a token. */
-export async function trackingRoutes(app: FastifyInstance, opts: { ingestor: Ingestor }) {
+export async function trackingRoutes(
+  app: FastifyInstance,
+  opts: { ingestor: Ingestor /** Requests a minute per write key; 0: none. */; perWriteKey: number },
+) {
   const { ingestor } = opts;
+  const limiter = new WriteKeyLimiter(opts.perWriteKey);
   // CORS on the tracking API only: browsers send from the customer's own site.
   await app.register(cors, {
     origin: true,
@@ -122,7 +137,7 @@ export async function trackingRoutes(app: FastifyInstance, opts: { ingestor: Ing
     implied: MessageType | null,
     body: unknown,
   ) => {
-    const source = await authenticate(ingestor, request, body);
+    const source = await authenticate(ingestor, limiter, request, body);
     const outcome = await ingestor.ingest(messages, implied, source, { sentAt: sentAtOf(body) });
     if (implied && outcome.accepted === 0) {
       const r = outcome.rejected[0]!;

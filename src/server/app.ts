@@ -80,14 +80,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   securityHeaders(app);
-  // Cookies are parsed before the rate limit, which counts a session like a token.
-  await app.register(cookie);
-  if (deps.rateLimits) await app.register(rateLimit, rateLimitOptions(deps.rateLimits));
-
   app.decorateRequest("role", null);
   app.decorateRequest("actor", null);
-  // Only the query API and /openapi.json need a credential: a bearer token or the session cookie.
-  app.addHook("onRequest", authenticate(deps.warehouse));
+  // Before the routes, whose schemas it collects.
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -116,7 +111,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  await app.register(trackingRoutes, { prefix: "/v1", ingestor: deps.ingestor });
+  // Before the rate-limit plugin, which then leaves these routes alone: the tracking API limits each
+  // write key itself, at a fraction of the plugin's cost per request.
+  await app.register(trackingRoutes, {
+    prefix: "/v1",
+    ingestor: deps.ingestor,
+    perWriteKey: deps.rateLimits?.perWriteKey ?? 0,
+  });
+  // Cookies are parsed before the rate limit, which counts a session like a token.
+  await app.register(cookie);
+  if (deps.rateLimits) await app.register(rateLimit, rateLimitOptions(deps.rateLimits));
+  // Only the query API and /openapi.json need a credential: a bearer token or the session cookie.
+  app.addHook("onRequest", authenticate(deps.warehouse));
   await app.register(sessionRoutes, {
     prefix: "/api",
     warehouse: deps.warehouse,
@@ -158,14 +164,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /**
- * One window per credential: a write key on /v1/*, a token or session on /api/*, a client address on
- * /s/* (and on sign-in, see session-routes.ts). Keys are kept as hashes, never the secret itself. A
- * limit of 0 lifts it; /health is never limited.
+ * One window per credential: a token or session on /api/*, a client address on /s/* (and on sign-in,
+ * see session-routes.ts); write keys on /v1/* are limited by the tracking routes. Keys are kept as
+ * hashes, never the secret itself. A limit of 0 lifts it; /health is never limited.
  */
 function rateLimitOptions(limits: RateLimits): RateLimitPluginOptions {
-  const family = (url: string) =>
-    url.startsWith("/v1/") ? "key" : url.startsWith("/s/") ? "survey" : "token";
-  const max = { key: limits.perWriteKey, token: limits.perToken, survey: limits.perSurveyClient };
+  const family = (url: string) => (url.startsWith("/s/") ? "survey" : "token");
+  const max = { token: limits.perToken, survey: limits.perSurveyClient };
   return {
     global: true,
     timeWindow: 60_000,
