@@ -81,7 +81,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   // Reports then find the classification cache warm instead of classifying what arrived since the last one.
   const warmer =
     config.analysisCacheRefreshMs > 0
-      ? new CacheWarmer(warehouse, catalog, config.analysisCacheRefreshMs, logger)
+      ? new CacheWarmer(
+          warehouse,
+          catalog,
+          config.analysisCacheRefreshMs,
+          logger,
+          () => ingestor.loadsWaiting,
+        )
       : null;
   let stopping = false;
   const stop = async (signal: string) => {

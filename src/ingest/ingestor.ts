@@ -93,6 +93,11 @@ export class Ingestor {
     return this.loader!.totals;
   }
 
+  /** Whether accepted data waits for the warehouse beyond the load under way. */
+  get loadsWaiting(): boolean {
+    return this.loader!.behind;
+  }
+
   /** The source a write key belongs to, cached briefly so the hot path does not query per request. */
   async authenticate(writeKey: string): Promise<SourceInfo | null> {
     const now = Date.now();

@@ -33,6 +33,8 @@ const MAX_REPAIRS_IN_A_ROW = 100;
 /** Moves sealed log segments into the warehouse, one transaction each, in order. */
 export class Loader {
   private queue: Segment[] = [];
+  /** Segments of the load under way (the first ones of the queue). */
+  private loading = 0;
   private running: Promise<void> | undefined;
   private failure: Error | undefined;
   /** Shutting down: a failed load is not retried (its segments are replayed at the next start). */
@@ -60,6 +62,11 @@ export class Loader {
     this.finishing = true;
   }
 
+  /** Whether sealed segments wait beyond the load under way. */
+  get behind(): boolean {
+    return this.queue.length > this.loading;
+  }
+
   /** Resolves when every segment handed over so far is loaded. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -80,6 +87,7 @@ export class Loader {
       }
       // CPU, not wall time: the warehouse spreads a load over its threads.
       const started = process.cpuUsage();
+      this.loading = segments.length;
       try {
         const result = await this.warehouse.loadSegments(
           segments.map((s) => s.path),
@@ -89,6 +97,7 @@ export class Loader {
         );
         const cpu = process.cpuUsage(started);
         this.queue.splice(0, segments.length);
+        this.loading = 0;
         const caughtUp = this.queue.length === 0;
         // With segments waiting, loads are as large as they can be: pacing is for light traffic.
         this.log.paceLoads(caughtUp ? (cpu.user + cpu.system) / 1000 : 0);
@@ -100,6 +109,7 @@ export class Loader {
           await this.warehouse.releaseFreedMemory();
       } catch (err) {
         // The segments stay on disk and in the queue; they are retried, and replayed at the next start.
+        this.loading = 0;
         this.failure = err as Error;
         await this.options.onError?.(segments[0]!, err as Error);
         // A segment may hold a line DuckDB cannot read (written by an earlier release, or damaged):

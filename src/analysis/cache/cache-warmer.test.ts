@@ -58,6 +58,24 @@ test("the warmer brings the cache up to date in the background, and stops", asyn
   }
 });
 
+test("the warmer waits while loads do", async () => {
+  const wh = await openWarehouse(":memory:");
+  const log = { info: () => {}, error: () => {} };
+  let loadsWaiting = true;
+  const warmer = new CacheWarmer(wh, loadDefaultCatalog, 20, log, () => loadsWaiting);
+  try {
+    await insertOrders(wh, "u1", 2);
+    warmer.start();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(await cached(wh), -1, "no round while loads wait");
+    loadsWaiting = false;
+    await until(async () => (await cached(wh)) === 2);
+  } finally {
+    await warmer.stop();
+    await wh.close();
+  }
+});
+
 test("after a long round the warmer waits longer, so that loads keep most of the writer", () => {
   assert.equal(nextRoundIn(15_000, 40), 15_000, "a quick round keeps the configured interval");
   assert.equal(nextRoundIn(15_000, 9_000), 36_000);
