@@ -109,11 +109,14 @@ function sentAtOf(body: unknown): number | null {
 const TAG = ["Tracking API"];
 const responses = { 200: IngestResponse, "4xx": ErrorResponse, "5xx": ErrorResponse };
 
+export interface TrackingRouteOptions {
+  ingestor: Ingestor;
+  /** Requests a minute per write key; 0: none. */
+  perWriteKey: number;
+}
+
 /** The Segment-compatible Tracking API, `/v1/*`. The only routes reachable without a token. */
-export async function trackingRoutes(
-  app: FastifyInstance,
-  opts: { ingestor: Ingestor /** Requests a minute per write key; 0: none. */; perWriteKey: number },
-) {
+export async function trackingRoutes(app: FastifyInstance, opts: TrackingRouteOptions) {
   const { ingestor } = opts;
   const limiter = new WriteKeyLimiter(opts.perWriteKey);
   // CORS on the tracking API only: browsers send from the customer's own site.

@@ -273,7 +273,7 @@ async function sliceEvents(tx: Queryable): Promise<number> {
   const [row] = await tx.query<{ v: string }>("SELECT current_setting('memory_limit') AS v");
   const m = /^([\d.]+)\s*(\w+)$/.exec(row?.v ?? "");
   const bytes = m ? Number(m[1]) * (BINARY_UNITS[m[2]!] ?? Number.NaN) : Number.NaN;
-  // A limit shown otherwise (none, another unit): the slice that passed under 256 MB.
+  // A limit shown otherwise (none, another unit): the slice that passed under 128 MB.
   return Number.isFinite(bytes) ? Math.max(10_000, Math.floor(bytes / BYTES_PER_EVENT)) : 500_000;
 }
 
