@@ -86,7 +86,7 @@ export async function serve(options: ServeOptions): Promise<void> {
           catalog,
           config.analysisCacheRefreshMs,
           logger,
-          () => ingestor.loadsWaiting,
+          () => ingestor.loaderBusyMs,
         )
       : null;
   let stopping = false;

@@ -93,9 +93,9 @@ export class Ingestor {
     return this.loader!.totals;
   }
 
-  /** Whether accepted data waits for the warehouse beyond the load under way. */
-  get loadsWaiting(): boolean {
-    return this.loader!.behind;
+  /** Wall time the loader has spent loading since the start (ms). */
+  get loaderBusyMs(): number {
+    return this.loader!.busyMs;
   }
 
   /** The source a write key belongs to, cached briefly so the hot path does not query per request. */

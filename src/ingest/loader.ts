@@ -33,8 +33,8 @@ const MAX_REPAIRS_IN_A_ROW = 100;
 /** Moves sealed log segments into the warehouse, one transaction each, in order. */
 export class Loader {
   private queue: Segment[] = [];
-  /** Segments of the load under way (the first ones of the queue). */
-  private loading = 0;
+  /** Wall time spent in loads so far (ms): their share of an interval says how busy the loader is. */
+  busyMs = 0;
   private running: Promise<void> | undefined;
   private failure: Error | undefined;
   /** Shutting down: a failed load is not retried (its segments are replayed at the next start). */
@@ -62,11 +62,6 @@ export class Loader {
     this.finishing = true;
   }
 
-  /** Whether sealed segments wait beyond the load under way. */
-  get behind(): boolean {
-    return this.queue.length > this.loading;
-  }
-
   /** Resolves when every segment handed over so far is loaded. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -87,7 +82,7 @@ export class Loader {
       }
       // CPU, not wall time: the warehouse spreads a load over its threads.
       const started = process.cpuUsage();
-      this.loading = segments.length;
+      const wallStart = performance.now();
       try {
         const result = await this.warehouse.loadSegments(
           segments.map((s) => s.path),
@@ -96,8 +91,8 @@ export class Loader {
           this.options.decideLinks,
         );
         const cpu = process.cpuUsage(started);
+        this.busyMs += performance.now() - wallStart;
         this.queue.splice(0, segments.length);
-        this.loading = 0;
         const caughtUp = this.queue.length === 0;
         // With segments waiting, loads are as large as they can be: pacing is for light traffic.
         this.log.paceLoads(caughtUp ? (cpu.user + cpu.system) / 1000 : 0);
@@ -109,7 +104,7 @@ export class Loader {
           await this.warehouse.releaseFreedMemory();
       } catch (err) {
         // The segments stay on disk and in the queue; they are retried, and replayed at the next start.
-        this.loading = 0;
+        this.busyMs += performance.now() - wallStart;
         this.failure = err as Error;
         await this.options.onError?.(segments[0]!, err as Error);
         // A segment may hold a line DuckDB cannot read (written by an earlier release, or damaged):

@@ -58,18 +58,24 @@ test("the warmer brings the cache up to date in the background, and stops", asyn
   }
 });
 
-test("the warmer waits while loads do", async () => {
+test("the warmer waits while the loader is busy more than half the time", async () => {
   const wh = await openWarehouse(":memory:");
   const log = { info: () => {}, error: () => {} };
-  let loadsWaiting = true;
-  const warmer = new CacheWarmer(wh, loadDefaultCatalog, 20, log, () => loadsWaiting);
+  const since = Date.now();
+  let loading = true; // the loader busy all the time, until it is idle
+  let busy = 0;
+  const loaderBusyMs = () => (loading ? Date.now() - since : busy);
+  const warmer = new CacheWarmer(wh, loadDefaultCatalog, 20, log, loaderBusyMs);
   try {
     await insertOrders(wh, "u1", 2);
     warmer.start();
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal(await cached(wh), -1, "no round while loads wait");
-    loadsWaiting = false;
-    await until(async () => (await cached(wh)) === 2);
+    await until(async () => (await cached(wh)) === 2); // the first round: nothing measured yet
+    await insertOrders(wh, "u2", 1);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await cached(wh), 2, "no round while the loader is busy");
+    busy = loaderBusyMs();
+    loading = false;
+    await until(async () => (await cached(wh)) === 3);
   } finally {
     await warmer.stop();
     await wh.close();

@@ -16,10 +16,14 @@ interface Log {
 const PACE = 4;
 
 /**
- * While loads wait, a round is put off: it would hold the writer, and its commit leaves ~400 MB of WAL
- * (every regrouped customer's lists, rewritten) for a later load's checkpoint. At most this long, so
- * that under endless overload reports still find a cache not too far behind.
+ * While the loader spends more than this share of the time loading, a round is put off: it would hold
+ * the writer, and its commit leaves ~400 MB of WAL at 20M events (every regrouped customer's lists,
+ * rewritten), whose checkpoint the next load pays (17 s, RSS 1.5 → 3.4 GB, at full speed). Judged over
+ * the time since the last check, not at the moment: under full load the loader's queue is empty for
+ * an instant after each load starts.
  */
+const BUSY_SHARE = 0.5;
+/** Rounds are put off at most this long, so that under endless overload the cache does not fall far behind. */
 const MAX_DEFER_MS = 10 * 60_000;
 
 /** How long to wait before the next round: the configured interval, longer after a long round. */
@@ -31,7 +35,7 @@ export function nextRoundIn(everyMs: number, lastRoundMs: number): number {
  * Keeps the classification cache up to date in the background, so that the dashboard's reports find it
  * warm instead of paying for the classification of what was loaded since the last report (or, after a
  * catalog change, for the rebuild). Each round is one freshness check when nothing changed; the warmer
- * takes at most a fifth of the writer's time (see PACE), and waits while loads do (MAX_DEFER_MS).
+ * takes at most a fifth of the writer's time (see PACE), and waits while the loader is busy (BUSY_SHARE).
  */
 export class CacheWarmer {
   private timer: NodeJS.Timeout | null = null;
@@ -43,15 +47,20 @@ export class CacheWarmer {
     private readonly catalog: () => Catalog,
     private readonly everyMs: number,
     private readonly log: Log,
-    /** Whether loads are waiting (the ingest loader's backlog): rounds are then put off. */
-    private readonly loadsWaiting: () => boolean = () => false,
+    /** Wall time the ingest loader has spent loading so far (ms): see BUSY_SHARE. */
+    private readonly loaderBusyMs: () => number = () => 0,
   ) {}
 
   start(): void {
-    let lastRound = Date.now();
+    // The first round runs at once: nothing has been measured yet.
+    let lastRound = 0;
+    let last = { at: Date.now(), busy: this.loaderBusyMs() };
     const loop = () => {
       const started = Date.now();
-      if (this.loadsWaiting() && started - lastRound < MAX_DEFER_MS) {
+      const busy = this.loaderBusyMs();
+      const share = (busy - last.busy) / Math.max(1, started - last.at);
+      last = { at: started, busy };
+      if (lastRound > 0 && share > BUSY_SHARE && started - lastRound < MAX_DEFER_MS) {
         this.timer = setTimeout(loop, this.everyMs);
         return;
       }
