@@ -77,6 +77,7 @@ function writeKeyOf(request: FastifyRequest, body: unknown): string | null {
   return typeof inBody === "string" && inBody !== "" ? inBody : null;
 }
 
+/** The source of the request's write key, once the key is known and within its rate limit. */
 async function authenticate(
   ingestor: Ingestor,
   limiter: WriteKeyLimiter,
