@@ -93,3 +93,90 @@ test("loads are paced by their CPU, and release freed memory, only once the queu
   await log.close();
   rmSync(d, { recursive: true });
 });
+
+test("the warehouse is compacted once the loader has caught up, no more often than asked", async () => {
+  const d = mkdtempSync(join(tmpdir(), "loader-"));
+  const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
+  let release = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let loads = 0;
+  const compactedAfter: number[] = [];
+  const wh = {
+    loadSegments: async () => {
+      if (++loads === 1) await held;
+      return { events: 1, duplicates: 0, rejected: 0, links: 0 };
+    },
+    compact: async () => {
+      compactedAfter.push(loads);
+    },
+  } as unknown as Warehouse;
+  const loader = new Loader(wh, log, {
+    dedupeWindowMs: 0,
+    decideLinks: () => ({ links: [], changes: [] }),
+    compactEveryMs: 0,
+  });
+  log.onSealed = (s) => loader.enqueue(s);
+  for (let i = 0; i < 2; i++) {
+    await log.append('{"kind":"event"}\n');
+    await log.seal();
+  }
+  release();
+  await loader.idle();
+  assert.deepEqual(compactedAfter, [2], "not while a segment waited");
+
+  // Asked for every hour: the loads that follow do not compact again.
+  const hourly = new Loader(wh, log, {
+    dedupeWindowMs: 0,
+    decideLinks: () => ({ links: [], changes: [] }),
+    compactEveryMs: 3_600_000,
+  });
+  log.onSealed = (s) => hourly.enqueue(s);
+  await log.append('{"kind":"event"}\n');
+  await log.seal();
+  await hourly.idle();
+  assert.equal(loads, 3);
+  assert.deepEqual(compactedAfter, [2]);
+  await log.close();
+  rmSync(d, { recursive: true });
+});
+
+test("under a backlog a load waits for one row group's worth of log, until shutdown", async () => {
+  const MB = 1024 * 1024;
+  const loaded: number[][] = [];
+  let release = () => {};
+  const wh = {
+    loadSegments: async (_: string[], upTo: number) => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      loaded.push([upTo]);
+      return { events: 1, duplicates: 0, rejected: 0, links: 0 };
+    },
+    releaseFreedMemory: async () => {},
+  } as unknown as Warehouse;
+  const log = { paceLoads: () => {}, loaded: () => {} } as unknown as IngestLog;
+  const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
+  const segment = (number: number, mb: number) => ({ number, path: `${number}.ndjson`, bytes: mb * MB });
+  const tick = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+
+  loader.enqueue(segment(1, 40)); // a large load: the log is arriving fast
+  await tick();
+  loader.enqueue(segment(2, 10));
+  release();
+  await tick(200);
+  assert.deepEqual(loaded, [[1]], "10 MB waiting: not loaded yet");
+  loader.enqueue(segment(3, 95));
+  await tick();
+  loader.enqueue(segment(4, 10)); // arrives while segments 2 and 3 load
+  release();
+  await tick(200);
+  assert.deepEqual(loaded, [[1], [3]], "segments 2 and 3 in one load once 100 MB were queued");
+  assert.equal(loaded.length, 2, "segment 4 waits in turn");
+  loader.finish();
+  await tick();
+  release();
+  await loader.idle();
+  assert.deepEqual(loaded, [[1], [3], [4]], "shutting down: loaded without waiting");
+});

@@ -83,8 +83,9 @@ export interface Erasure {
 /**
  * Erases a customer (a right-to-erasure request): their events under every id merged into them, the
  * identity links and map entries of those ids, dead-lettered messages from those ids, saved scores and
- * spent survey links, in one transaction, then checkpoints so the rows leave the database file. The
- * caller loads pending ingest-log segments first, so nothing of theirs arrives after the erasure.
+ * spent survey links, in one transaction, then compacts so the write-ahead log no longer holds them (their
+ * bytes can stay in the file's blocks until reused: docs/privacy.md). The caller loads pending ingest-log
+ * segments first, so nothing of theirs arrives after the erasure.
  */
 export async function eraseCustomer(
   wh: Warehouse,
@@ -131,7 +132,7 @@ export async function eraseCustomer(
     });
     return { customerId, ids, events, identityLinks, rejectedEvents };
   });
-  await wh.run("CHECKPOINT");
+  await wh.compact();
   return erasure;
 }
 

@@ -103,3 +103,30 @@ test("releasing freed memory leaves the configured memory limit as it was", asyn
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("commits' checkpoints leave deleted rows in place; a compaction merges what remains", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
+  try {
+    const wh = await DuckDBWarehouse.open(join(dir, "w.duckdb"));
+    const rowGroups = async () =>
+      (
+        await wh.query<{ n: number }>(
+          "SELECT count(DISTINCT row_group_id)::INTEGER AS n FROM pragma_storage_info('kept')",
+        )
+      )[0]!.n;
+    // Three row groups of 122,880 rows at most; two rows in three deleted from each.
+    await wh.run("CREATE TABLE kept AS SELECT range AS r, 'row ' || range AS label FROM range(300000)");
+    await wh.run("DELETE FROM kept WHERE r % 3 <> 0");
+    await wh.run("CHECKPOINT");
+    assert.equal(await rowGroups(), 3, "an ordinary checkpoint does not vacuum");
+    await wh.compact();
+    assert.equal(await rowGroups(), 1, "the 100,000 remaining rows merged into one row group");
+    const [row] = await wh.query<{ n: number; s: number }>(
+      "SELECT count(*)::INTEGER AS n, sum(r)::DOUBLE AS s FROM kept",
+    );
+    assert.deepEqual(row, { n: 100_000, s: 3 * ((99_999 * 100_000) / 2) });
+    await wh.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -69,6 +69,11 @@ export interface Warehouse extends Queryable {
    * load once it has caught up, so a server that had a burst does not stay large while it idles).
    */
   releaseFreedMemory(): Promise<void>;
+  /**
+   * Reclaims the space of deleted rows and merges small row groups (a checkpoint that vacuums), which
+   * the checkpoints of ordinary commits leave out to stay short; the loader calls it at quiet moments.
+   */
+  compact(): Promise<void>;
   /** The highest segment number loaded so far (0 when none). */
   lastLoadedSegment(): Promise<number>;
   /**
