@@ -172,9 +172,9 @@ export class DuckDBWarehouse implements Warehouse {
         // the default 16 MB of WAL, small loads (a few thousand events every half second) paid that
         // rewrite every few loads, half the loader's CPU. 128 MB of WAL is about one row group of events.
         checkpoint_threshold: "128MB",
-        // The checkpoints that commits trigger do not vacuum (merge partly filled row groups, drop deleted
-        // rows): on the writer ingest waits for, that made them 2–3× slower and their memory peaks higher.
-        // compact() vacuums, at quiet moments.
+        // The checkpoints that commits trigger do not vacuum (merge partly filled or partly deleted row
+        // groups; wholly deleted ones are still dropped): on the writer ingest waits for, that made them
+        // 2–3× slower and their memory peaks higher. compact() vacuums, at quiet moments.
         max_vacuum_tasks: "0",
         ...(options.threads ? { threads: String(options.threads) } : {}),
         ...(options.readOnly ? { access_mode: "READ_ONLY" } : {}),
