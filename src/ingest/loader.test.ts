@@ -7,6 +7,15 @@ import type { Warehouse } from "../warehouse/warehouse.js";
 import { IngestLog } from "./ingest-log.js";
 import { Loader } from "./loader.js";
 
+/** A promise the test resolves when it chooses: the first load waits on it. */
+function gate() {
+  let release = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  return { held, release };
+}
+
 /** A warehouse that refuses every load, counting the attempts. */
 function refusingWarehouse() {
   const calls = { loads: 0 };
@@ -53,10 +62,7 @@ test("a failed load is retried while serving, but not once the loader is finishi
 test("loads are paced by their CPU, and release freed memory, only once the queue is empty", async () => {
   const d = mkdtempSync(join(tmpdir(), "loader-"));
   const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
-  let release = () => {};
-  const held = new Promise<void>((r) => {
-    release = r;
-  });
+  const { held, release } = gate();
   let loads = 0;
   const wh = {
     loadSegments: async () => {
@@ -97,10 +103,7 @@ test("loads are paced by their CPU, and release freed memory, only once the queu
 test("the warehouse is compacted once the loader has caught up, no more often than asked", async () => {
   const d = mkdtempSync(join(tmpdir(), "loader-"));
   const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
-  let release = () => {};
-  const held = new Promise<void>((r) => {
-    release = r;
-  });
+  const { held, release } = gate();
   let loads = 0;
   const compactedAfter: number[] = [];
   const wh = {
