@@ -91,7 +91,9 @@ export function loadConfig(
     verbose: overrides.verbose ?? env.TOUCHPOINT_VERBOSE === "1",
     ingest,
     rateLimits: {
-      perWriteKey: Number(env.TOUCHPOINT_RATE_LIMIT_WRITE_KEY ?? 1_000_000),
+      // 50,000 single calls a second: above what one server is meant to take from one source (20,000),
+      // so that the limit stops a runaway client, not a busy site.
+      perWriteKey: Number(env.TOUCHPOINT_RATE_LIMIT_WRITE_KEY ?? 3_000_000),
       perToken: Number(env.TOUCHPOINT_RATE_LIMIT_TOKEN ?? 600),
       perSurveyClient: Number(env.TOUCHPOINT_RATE_LIMIT_SURVEY ?? 60),
       perSignInClient: Number(env.TOUCHPOINT_RATE_LIMIT_SIGN_IN ?? 10),
