@@ -73,6 +73,8 @@ export class Ingestor {
         // from the warehouse's.
         await ingestor.rebuildIdentity().catch(() => undefined);
       },
+      onCompactionError: (err) =>
+        logger.error(`compacting the warehouse failed (the next compaction tries again): ${err.message}`),
     });
     ingestor.loader = loader;
     log.onSealed = (segment) => loader.enqueue(segment);

@@ -145,6 +145,38 @@ test("the warehouse is compacted once the loader has caught up, no more often th
   rmSync(d, { recursive: true });
 });
 
+test("a failed compaction is reported and does not stop the loads", async () => {
+  const d = mkdtempSync(join(tmpdir(), "loader-"));
+  const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
+  let loads = 0;
+  const wh = {
+    loadSegments: async () => {
+      loads++;
+      return { events: 1, duplicates: 0, rejected: 0, links: 0 };
+    },
+    compact: async () => {
+      throw new Error("No space left on device");
+    },
+  } as unknown as Warehouse;
+  const reported: string[] = [];
+  const loader = new Loader(wh, log, {
+    dedupeWindowMs: 0,
+    decideLinks: () => ({ links: [], changes: [] }),
+    compactEveryMs: 0,
+    onCompactionError: (err) => reported.push(err.message),
+  });
+  log.onSealed = (s) => loader.enqueue(s);
+  for (let i = 0; i < 2; i++) {
+    await log.append('{"kind":"event"}\n');
+    await log.seal();
+    await loader.idle();
+  }
+  assert.equal(loads, 2);
+  assert.deepEqual(reported, ["No space left on device", "No space left on device"]);
+  await log.close();
+  rmSync(d, { recursive: true });
+});
+
 test("under a backlog a load waits for one row group's worth of log, until shutdown", async () => {
   const MB = 1024 * 1024;
   const loaded: number[][] = [];

@@ -15,13 +15,15 @@ export interface LoaderOptions {
   onError?: (segment: Segment, err: Error) => void | Promise<void>;
   /** How often the warehouse is compacted, once caught up (default ten minutes). */
   compactEveryMs?: number;
+  /** Told of a failed compaction: the warehouse is as it was, and the next compaction tries again. */
+  onCompactionError?: (err: Error) => void;
 }
 
 /**
  * A load of more than one row group of events (122,880 rows, ~100 MB of log) has DuckDB write those
  * row groups compressed straight to the file, instead of into the WAL and again at the checkpoint:
  * 9–10 µs of CPU per event against 15 µs for 45,000-event loads. The price is memory while the
- * backlog lasts (the load's batch table and its row groups, ~+700 MB at full speed).
+ * backlog lasts (the load's row groups and reading buffers, ~+500 MB at full speed).
  */
 const MAX_LOAD_BYTES = 160 * 1024 * 1024;
 /**
@@ -107,8 +109,7 @@ export class Loader {
 
   private async compact(): Promise<void> {
     const started = performance.now();
-    // A failed compaction leaves the warehouse as it was; the next one tries again.
-    await this.warehouse.compact().catch(() => undefined);
+    await this.warehouse.compact().catch((err: Error) => this.options.onCompactionError?.(err));
     this.lastCompaction = performance.now();
     // It holds the writer as a load does: the cache warmer yields to it alike.
     this.busyMs += this.lastCompaction - started;
