@@ -88,6 +88,39 @@ test("loadSegments: a message id is stored once, the first received, and again o
   }
 });
 
+test("events stored before message hashes existed get one, and retries of them are still found", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
+  const path = join(dir, "w.duckdb");
+  try {
+    // A warehouse as migration 6 left it, with one event stored.
+    let wh = await DuckDBWarehouse.open(path);
+    await wh.run("ALTER TABLE events DROP COLUMN message_hash");
+    await wh.run("DELETE FROM schema_migrations WHERE version = 7");
+    await wh.run(
+      `INSERT INTO events (message_id, type, event, ts, received_at, source, channel)
+       VALUES ('m1', 'track', 'Stored before', now(), now(), 'web', 'Direct')`,
+    );
+    await wh.close();
+    wh = await DuckDBWarehouse.open(path);
+    const [row] = await wh.query<{ hashed: boolean }>(
+      "SELECT message_hash = md5_number_lower(message_id) AS hashed FROM events",
+    );
+    assert.equal(row?.hashed, true);
+    const now = Date.now();
+    const line = (id: string) =>
+      `${JSON.stringify({ kind: "event", message_id: id, type: "track", event: "Retry", anonymous_id: "a1", ts: now, received_at: now, source: "web", channel: "Direct", is_bot: false })}\n`;
+    writeFileSync(join(dir, "1.ndjson"), line("m1") + line("m2"));
+    const r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - 86_400_000, () => ({
+      links: [],
+      changes: [],
+    }));
+    assert.deepEqual([r.events, r.duplicates], [1, 1]);
+    await wh.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("releasing freed memory leaves the configured memory limit as it was", async () => {
   const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
   try {

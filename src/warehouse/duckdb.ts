@@ -54,7 +54,7 @@ const REJECTED_COLUMNS = `{kind: 'VARCHAR', received_at: 'BIGINT', source: 'VARC
 const readLog = (columns: string) => `read_json($1, format = 'newline_delimited', columns = ${columns})`;
 const EVENT_ROW = `message_id, type, event, anonymous_id, user_id, group_id, previous_id, epoch_ms(ts), epoch_ms(sent_at),
   epoch_ms(received_at), source, channel, utm_source, utm_medium, utm_campaign, utm_term, utm_content, referrer, url,
-  device_type, coalesce(is_bot, false), revenue, currency, properties, traits, context`;
+  device_type, coalesce(is_bot, false), revenue, currency, properties, traits, context, md5_number_lower(message_id)`;
 
 /**
  * Per table, each vacuum task merging up to three row groups: on a warehouse ingest built (12M events,
@@ -257,13 +257,17 @@ export class DuckDBWarehouse implements Warehouse {
          FROM ingest_keys`,
       );
       // Ids not stored as they come: those sent more than once in these segments, and those already
-      // stored within the window. Duplicates are found on ids alone, never by joining whole rows.
+      // stored within the window. Of the window only the hashes are read (migration 7), and the ids of
+      // the few rows whose hash matches, fetched by row id; never whole rows.
       await tx.run(
         `CREATE OR REPLACE TEMP TABLE ingest_held AS
-         SELECT message_id, n > 1 AS repeated,
-                EXISTS (SELECT 1 FROM events e WHERE e.received_at >= epoch_ms($1) AND e.message_id = b.message_id) AS stored
-         FROM (SELECT message_id, count(*) AS n FROM ingest_keys WHERE kind = 'event' GROUP BY message_id) b
-         WHERE n > 1 OR stored`,
+         WITH b AS (SELECT message_id, count(*) AS n FROM ingest_keys WHERE kind = 'event' GROUP BY message_id),
+              seen AS (SELECT message_id FROM events WHERE rowid IN (
+                         SELECT rowid FROM events
+                         WHERE received_at >= epoch_ms($1)
+                           AND message_hash IN (SELECT md5_number_lower(message_id) FROM b)))
+         SELECT message_id, n > 1 AS repeated, message_id IN (SELECT message_id FROM seen) AS stored
+         FROM b WHERE n > 1 OR message_id IN (SELECT message_id FROM seen)`,
         [dedupeSinceMs],
       );
       let events = await tx.run(

@@ -190,6 +190,17 @@ export const migrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    name: "message hashes for the duplicate check",
+    statements: [
+      // Each load looks for its message ids among every event of the dedupe window: reading 8-byte
+      // hashes of the window instead of its ids took 0.37 s of CPU instead of 1.4–1.7 s at 12M events.
+      // MD5 (its lower 64 bits) because it never changes, unlike DuckDB's hash().
+      "ALTER TABLE events ADD COLUMN message_hash UBIGINT",
+      "UPDATE events SET message_hash = md5_number_lower(message_id)",
+    ],
+  },
 ];
 
 export async function migrate(
