@@ -266,8 +266,9 @@ export class DuckDBWarehouse implements Warehouse {
                          SELECT rowid FROM events
                          WHERE received_at >= epoch_ms($1)
                            AND message_hash IN (SELECT md5_number_lower(message_id) FROM b)))
-         SELECT message_id, n > 1 AS repeated, message_id IN (SELECT message_id FROM seen) AS stored
-         FROM b WHERE n > 1 OR message_id IN (SELECT message_id FROM seen)`,
+         SELECT * FROM (SELECT message_id, n > 1 AS repeated, message_id IN (SELECT message_id FROM seen) AS stored
+                        FROM b)
+         WHERE repeated OR stored`,
         [dedupeSinceMs],
       );
       let events = await tx.run(
@@ -275,11 +276,11 @@ export class DuckDBWarehouse implements Warehouse {
          WHERE kind = 'event' AND NOT EXISTS (SELECT 1 FROM ingest_held h WHERE h.message_id = l.message_id)`,
         [files],
       );
-      const [{ repeated } = { repeated: 0 }] = await tx.query<{ repeated: number }>(
-        "SELECT count(*) AS repeated FROM ingest_held WHERE repeated AND NOT stored",
+      const [{ retried } = { retried: 0 }] = await tx.query<{ retried: number }>(
+        "SELECT count(*) AS retried FROM ingest_held WHERE repeated AND NOT stored",
       );
-      // An id sent more than once (a client's retry): the first received is stored.
-      if (repeated > 0)
+      // An id sent more than once in these segments (a client's retry): the first received is stored.
+      if (retried > 0)
         events += await tx.run(
           `INSERT INTO events SELECT ${EVENT_ROW} FROM ${readLog(EVENT_COLUMNS)}
            WHERE kind = 'event' AND message_id IN (SELECT message_id FROM ingest_held WHERE repeated AND NOT stored)
