@@ -5,6 +5,11 @@ import { join } from "node:path";
 import test from "node:test";
 import { DuckDBWarehouse } from "./duckdb.js";
 
+/** An event line of the ingest log, as the pipeline writes it. */
+const eventLine = (id: string, receivedAt: number, event: string) =>
+  `${JSON.stringify({ kind: "event", message_id: id, type: "track", event, anonymous_id: "a1", ts: receivedAt, received_at: receivedAt, source: "web", channel: "Direct", is_bot: false, properties: {}, traits: {}, context: {} })}\n`;
+const noLinks = () => ({ links: [], changes: [] });
+
 test("withOwnReader: its own reads see what the writer committed; closing it leaves the warehouse open", async () => {
   const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
   try {
@@ -60,19 +65,22 @@ test("queryColumns: numbers as typed arrays across chunks, text as arrays, NULL 
 
 test("loadSegments: a message id is stored once, the first received, and again only outside the window", async () => {
   const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
-  const line = (id: string, receivedAt: number, event: string) =>
-    `${JSON.stringify({ kind: "event", message_id: id, type: "track", event, anonymous_id: "a1", ts: receivedAt, received_at: receivedAt, source: "web", channel: "Direct", is_bot: false, properties: {}, traits: {}, context: {} })}\n`;
-  const noLinks = () => ({ links: [], changes: [] });
   try {
     const wh = await DuckDBWarehouse.open(join(dir, "w.duckdb"));
     const day = 86_400_000;
     const now = Date.now();
-    writeFileSync(join(dir, "1.ndjson"), line("old", now - 3 * day, "Old") + line("m1", now - 1000, "First"));
+    writeFileSync(
+      join(dir, "1.ndjson"),
+      eventLine("old", now - 3 * day, "Old") + eventLine("m1", now - 1000, "First"),
+    );
     let r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - day, noLinks);
     assert.deepEqual([r.events, r.duplicates], [2, 0]);
     // Within one load: the later copy of m2 comes first in the files, the earlier one is kept.
-    writeFileSync(join(dir, "2.ndjson"), line("m2", now - 10, "Later") + line("m1", now, "Retry"));
-    writeFileSync(join(dir, "3.ndjson"), line("m2", now - 20, "Earlier") + line("old", now, "Old again"));
+    writeFileSync(join(dir, "2.ndjson"), eventLine("m2", now - 10, "Later") + eventLine("m1", now, "Retry"));
+    writeFileSync(
+      join(dir, "3.ndjson"),
+      eventLine("m2", now - 20, "Earlier") + eventLine("old", now, "Old again"),
+    );
     r = await wh.loadSegments([join(dir, "2.ndjson"), join(dir, "3.ndjson")], 3, now - day, noLinks);
     assert.deepEqual([r.events, r.duplicates], [2, 2]);
     const rows = await wh.query<{ message_id: string; event: string }>(
@@ -107,13 +115,8 @@ test("events stored before message hashes existed get one, and retries of them a
     );
     assert.equal(row?.hashed, true);
     const now = Date.now();
-    const line = (id: string) =>
-      `${JSON.stringify({ kind: "event", message_id: id, type: "track", event: "Retry", anonymous_id: "a1", ts: now, received_at: now, source: "web", channel: "Direct", is_bot: false })}\n`;
-    writeFileSync(join(dir, "1.ndjson"), line("m1") + line("m2"));
-    const r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - 86_400_000, () => ({
-      links: [],
-      changes: [],
-    }));
+    writeFileSync(join(dir, "1.ndjson"), eventLine("m1", now, "Retry") + eventLine("m2", now, "New"));
+    const r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - 86_400_000, noLinks);
     assert.deepEqual([r.events, r.duplicates], [1, 1]);
     await wh.close();
   } finally {
