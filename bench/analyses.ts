@@ -17,6 +17,8 @@ import { fileURLToPath } from "node:url";
 import { CACHE_TABLES } from "../src/analysis/cache/event-cache.js";
 import { REPORTS } from "../src/analysis/reports.js";
 import { loadDefaultCatalog } from "../src/catalog/default.js";
+import { warehouseOptions } from "../src/cli/runtime.js";
+import { loadConfig } from "../src/config.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
 import { CLI, tempDir } from "../test/support.js";
 
@@ -26,7 +28,8 @@ const status = (field: string) =>
 
 /** Child: time one run of one report on the warehouse; print {time, memory} as JSON. */
 async function child(db: string, kind: string, params: Record<string, string>, writable: boolean) {
-  const wh = await openWarehouse(db, { readOnly: !writable });
+  // The engine's settings as the server would have them (TOUCHPOINT_DUCKDB_MEMORY, _THREADS).
+  const wh = await openWarehouse(db, { ...warehouseOptions(loadConfig({ db })), readOnly: !writable });
   const catalog = loadDefaultCatalog();
   const idle = status("VmRSS");
   const t = performance.now();

@@ -13,6 +13,18 @@ test("DuckDB's threads: one per core unless TOUCHPOINT_DUCKDB_THREADS says other
     );
 });
 
+test("DuckDB's idle memory: a size as DuckDB reads one, 128MB unless set", () => {
+  assert.equal(loadConfig({}, {}).duckdbIdleMemory, 128e6);
+  assert.equal(loadConfig({}, { TOUCHPOINT_DUCKDB_IDLE_MEMORY: "64MB" }).duckdbIdleMemory, 64e6);
+  assert.equal(loadConfig({}, { TOUCHPOINT_DUCKDB_IDLE_MEMORY: "1 GiB" }).duckdbIdleMemory, 2 ** 30);
+  assert.equal(loadConfig({}, { TOUCHPOINT_DUCKDB_IDLE_MEMORY: "0.5gb" }).duckdbIdleMemory, 5e8);
+  for (const bad of ["lots", "128", "12 parsecs", "-1MB"])
+    assert.throws(
+      () => loadConfig({}, { TOUCHPOINT_DUCKDB_IDLE_MEMORY: bad }),
+      /TOUCHPOINT_DUCKDB_IDLE_MEMORY must be a size such as 128MB/,
+    );
+});
+
 test("TOUCHPOINT_ANALYSIS_CACHE_REFRESH=0 switches the background refresh off", () => {
   assert.equal(loadConfig({}, {}).analysisCacheRefreshMs, 15_000);
   assert.equal(loadConfig({}, { TOUCHPOINT_ANALYSIS_CACHE_REFRESH: "0" }).analysisCacheRefreshMs, 0);

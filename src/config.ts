@@ -8,6 +8,8 @@ export interface Config {
   host: string;
   port: number;
   duckdbMemory: string;
+  /** Bytes of table blocks DuckDB keeps cached between loads (the loader drops what is beyond). */
+  duckdbIdleMemory: number;
   /** DuckDB's worker threads; null: one per core. */
   duckdbThreads: number | null;
   /** Fastify's logger (request lines) on stderr. */
@@ -87,6 +89,9 @@ export function loadConfig(
     host: overrides.host ?? env.TOUCHPOINT_HOST ?? "127.0.0.1",
     port: overrides.port ?? Number(env.TOUCHPOINT_PORT ?? 8080),
     duckdbMemory: overrides.duckdbMemory ?? env.TOUCHPOINT_DUCKDB_MEMORY ?? "8GB",
+    duckdbIdleMemory:
+      overrides.duckdbIdleMemory ??
+      size("TOUCHPOINT_DUCKDB_IDLE_MEMORY", env.TOUCHPOINT_DUCKDB_IDLE_MEMORY ?? "128MB"),
     duckdbThreads: overrides.duckdbThreads ?? threads(env.TOUCHPOINT_DUCKDB_THREADS),
     verbose: overrides.verbose ?? env.TOUCHPOINT_VERBOSE === "1",
     ingest,
@@ -126,6 +131,25 @@ export function loadConfig(
 }
 
 const duration = (text: string | undefined, fallback: number) => (text ? parseDuration(text) : fallback);
+
+// As DuckDB reads them: KB, MB, GB are powers of 1000, KiB, MiB, GiB of 1024.
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+};
+
+function size(name: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined)
+    throw new Error(`${name} must be a size such as 128MB or 1GB (got ${JSON.stringify(text)})`);
+  return Math.round(Number(m[1]) * unit);
+}
 
 function threads(text: string | undefined): number | null {
   if (!text) return null;

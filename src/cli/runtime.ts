@@ -15,8 +15,10 @@ export const logger = {
   error: (msg: string) => process.stderr.write(`error: ${msg}\n`),
 };
 
-const warehouseOptions = (config: Config) => ({
+/** The warehouse engine's settings from the configuration (memory limit, threads). */
+export const warehouseOptions = (config: Config) => ({
   memoryLimit: config.duckdbMemory,
+  idleMemory: config.duckdbIdleMemory,
   ...(config.duckdbThreads ? { threads: config.duckdbThreads } : {}),
 });
 

@@ -59,7 +59,7 @@ test("a failed load is retried while serving, but not once the loader is finishi
   rmSync(d, { recursive: true });
 });
 
-test("loads are paced by their CPU, and release freed memory, only once the queue is empty", async () => {
+test("loads are paced by their CPU, and hand freed memory back, only once the queue is empty", async () => {
   const d = mkdtempSync(join(tmpdir(), "loader-"));
   const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
   const { held, release } = gate();
@@ -71,11 +71,11 @@ test("loads are paced by their CPU, and release freed memory, only once the queu
       while (performance.now() < until);
       return { events: 20_000, duplicates: 5_000, rejected: 0, links: 0 };
     },
-    releaseFreedMemory: async () => {
-      releasedAfter.push(loads);
+    releaseFreedMemory: async (idle: boolean) => {
+      releasedAfter.push([loads, idle]);
     },
   } as unknown as Warehouse;
-  const releasedAfter: number[] = [];
+  const releasedAfter: [number, boolean][] = [];
   const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
   const paced: number[] = [];
   const paceLoads = log.paceLoads.bind(log);
@@ -95,7 +95,14 @@ test("loads are paced by their CPU, and release freed memory, only once the queu
   assert.ok(loader.busyMs >= 40, `the two loads' wall time counted (${loader.busyMs} ms)`);
   assert.equal(paced[0], 0, "not paced while a segment waited");
   assert.ok(paced[1]! > 0, "paced by the last load's CPU");
-  assert.deepEqual(releasedAfter, [2], "memory released after the last load only");
+  assert.deepEqual(
+    releasedAfter,
+    [
+      [1, false],
+      [2, true],
+    ],
+    "memory bounded after each load, handed back after the last only",
+  );
   await log.close();
   rmSync(d, { recursive: true });
 });
@@ -177,7 +184,7 @@ test("a failed compaction is reported and does not stop the loads", async () => 
   rmSync(d, { recursive: true });
 });
 
-test("under a backlog a load waits for one row group's worth of log, until shutdown", async () => {
+test("under a backlog a load waits for about two row groups' worth of log, until shutdown", async () => {
   const MB = 1024 * 1024;
   const loaded: number[][] = [];
   let release = () => {};
@@ -202,12 +209,12 @@ test("under a backlog a load waits for one row group's worth of log, until shutd
   release();
   await tick(200);
   assert.deepEqual(loaded, [[1]], "10 MB waiting: not loaded yet");
-  loader.enqueue(segment(3, 95));
+  loader.enqueue(segment(3, 45));
   await tick();
   loader.enqueue(segment(4, 10)); // arrives while segments 2 and 3 load
   release();
   await tick(200);
-  assert.deepEqual(loaded, [[1], [3]], "segments 2 and 3 in one load once 100 MB were queued");
+  assert.deepEqual(loaded, [[1], [3]], "segments 2 and 3 in one load once 50 MB were queued");
   assert.equal(loaded.length, 2, "segment 4 waits in turn");
   loader.finish();
   await tick();

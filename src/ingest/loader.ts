@@ -20,22 +20,23 @@ export interface LoaderOptions {
 }
 
 /**
- * A load of more than one row group of events (122,880 rows, ~100 MB of log) has DuckDB write those
- * row groups compressed straight to the file, instead of into the WAL and again at the checkpoint:
- * 9–10 µs of CPU per event against 15 µs for 45,000-event loads. The price is memory while the
- * backlog lasts (the load's row groups and reading buffers, ~+500 MB at full speed).
+ * A load of at least one row group of events (duckdb.ts: 30,720 rows, ~25 MB of log) has DuckDB write
+ * them compressed straight to the file, instead of into the WAL and again at the checkpoint. Each load's
+ * rows stay in memory until written, so a bound on the log a load takes bounds the loader's memory
+ * (~0.2 GB for 100,000 events at full speed).
  */
-const MAX_LOAD_BYTES = 160 * 1024 * 1024;
+const MAX_LOAD_BYTES = 80 * 1024 * 1024;
 /**
- * Under a backlog, a load smaller than one row group (about 100 MB of log) would go through DuckDB's
- * write-ahead log and be written again at the checkpoint (~40 % more time per event): the loader waits
- * for that much log instead, at most this long. Answers do not wait for loads, only reports do.
+ * Under a backlog, a load smaller than one row group would go through DuckDB's write-ahead log and be
+ * written again at the checkpoint (~40 % more time per event): the loader waits for about two row groups
+ * of log instead, at most this long. Answers do not wait for loads, only reports do.
  */
-const ROW_GROUP_BYTES = 100 * 1024 * 1024;
+const GATHER_BYTES = 50 * 1024 * 1024;
 const GATHER_MS = 2000;
 /**
- * After a load of at least this many rows, once nothing waits, the memory the load freed goes back to
- * the system: not after every load, since the next one would fault it back in.
+ * After a load of at least this many rows the warehouse keeps its memory in bounds; once nothing waits,
+ * the memory the load freed goes back to the system (not under a backlog: the next load would fault it
+ * back in).
  */
 const RELEASE_AFTER_ROWS = 20_000;
 /**
@@ -90,10 +91,10 @@ export class Loader {
     if (this.failure) throw this.failure;
   }
 
-  /** Waits, at most GATHER_MS, until one row group's worth of log is queued. */
+  /** Waits, at most GATHER_MS, until GATHER_BYTES of log are queued. */
   private async gather(): Promise<void> {
     const until = performance.now() + GATHER_MS;
-    while (!this.finishing && this.queue.reduce((sum, s) => sum + s.bytes, 0) < ROW_GROUP_BYTES) {
+    while (!this.finishing && this.queue.reduce((sum, s) => sum + s.bytes, 0) < GATHER_BYTES) {
       const left = until - performance.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -131,7 +132,7 @@ export class Loader {
         segments.push(s);
         bytes += s.bytes;
       }
-      heavy = bytes >= ROW_GROUP_BYTES / 4;
+      heavy = bytes >= GATHER_BYTES / 2;
       // CPU, not wall time: the warehouse spreads a load over its threads.
       const started = process.cpuUsage();
       const wallStart = performance.now();
@@ -152,8 +153,8 @@ export class Loader {
         this.failure = undefined;
         repairs = 0;
         for (const k of Object.keys(this.totals) as (keyof SegmentLoadResult)[]) this.totals[k] += result[k];
-        if (caughtUp && result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS)
-          await this.warehouse.releaseFreedMemory();
+        if (result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS)
+          await this.warehouse.releaseFreedMemory(caughtUp);
         if (
           caughtUp &&
           performance.now() - this.lastCompaction >= (this.options.compactEveryMs ?? COMPACT_EVERY_MS)

@@ -124,15 +124,34 @@ test("events stored before message hashes existed get one, and retries of them a
   }
 });
 
-test("releasing freed memory leaves the configured memory limit as it was", async () => {
+test("cached table blocks beyond the idle size are dropped, the memory limit left as it was", async () => {
   const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
   try {
-    const wh = await DuckDBWarehouse.open(join(dir, "w.duckdb"), { memoryLimit: "1GB" });
+    const wh = await DuckDBWarehouse.open(join(dir, "w.duckdb"), {
+      memoryLimit: "1GB",
+      idleMemory: 8 * 2 ** 20,
+    });
     const limit = async () =>
       (await wh.query<{ v: string }>("SELECT current_setting('memory_limit') AS v"))[0]!.v;
+    const cachedMB = async () =>
+      (
+        await wh.query<{ mb: number }>(
+          "SELECT sum(memory_usage_bytes)::DOUBLE / 2^20 AS mb FROM duckdb_memory() WHERE tag = 'BASE_TABLE'",
+        )
+      )[0]!.mb;
     const before = await limit();
-    await wh.query("SELECT count(DISTINCT range % 1000003) AS n FROM range(3000000)");
-    await wh.releaseFreedMemory();
+    await wh.run("CREATE TABLE t AS SELECT range AS r, md5(range::VARCHAR) AS h FROM range(1000000)");
+    await wh.run("CHECKPOINT");
+    const sum = "SELECT count(DISTINCT h)::INTEGER AS n FROM t";
+    assert.deepEqual(await wh.query(sum), [{ n: 1_000_000 }]);
+    assert.ok((await cachedMB()) > 12, "the table's blocks are cached");
+
+    await wh.releaseFreedMemory(false);
+    assert.ok((await cachedMB()) <= 8, `dropped down to the idle size (${await cachedMB()} MB)`);
+    assert.equal(await limit(), before);
+    // A read under way when memory is released finishes, and the limit is as it was.
+    const [read] = await Promise.all([wh.query(sum), wh.releaseFreedMemory(true)]);
+    assert.deepEqual(read, [{ n: 1_000_000 }]);
     assert.equal(await limit(), before);
     await wh.close();
   } finally {
@@ -150,17 +169,17 @@ test("commits' checkpoints leave deleted rows in place; a compaction merges what
           "SELECT count(DISTINCT row_group_id)::INTEGER AS n FROM pragma_storage_info('kept')",
         )
       )[0]!.n;
-    // Three row groups of 122,880 rows at most; two rows in three deleted from each.
-    await wh.run("CREATE TABLE kept AS SELECT range AS r, 'row ' || range AS label FROM range(300000)");
+    // Three row groups of 30,720 rows at most; two rows in three deleted from each.
+    await wh.run("CREATE TABLE kept AS SELECT range AS r, 'row ' || range AS label FROM range(90000)");
     await wh.run("DELETE FROM kept WHERE r % 3 <> 0");
     await wh.run("CHECKPOINT");
     assert.equal(await rowGroups(), 3, "an ordinary checkpoint does not vacuum");
     await wh.compact();
-    assert.equal(await rowGroups(), 1, "the 100,000 remaining rows merged into one row group");
+    assert.equal(await rowGroups(), 1, "the 30,000 remaining rows merged into one row group");
     const [row] = await wh.query<{ n: number; s: number }>(
       "SELECT count(*)::INTEGER AS n, sum(r)::DOUBLE AS s FROM kept",
     );
-    assert.deepEqual(row, { n: 100_000, s: 3 * ((99_999 * 100_000) / 2) });
+    assert.deepEqual(row, { n: 30_000, s: 3 * ((29_999 * 30_000) / 2) });
     await wh.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -65,10 +65,12 @@ export interface Warehouse extends Queryable {
     params?: readonly SqlValue[],
   ): Promise<Record<string, Int32Array | Float64Array | unknown[]>>;
   /**
-   * Hands memory the engine has freed back to the operating system (the loader calls it after a large
-   * load once it has caught up, so a server that had a burst does not stay large while it idles).
+   * Keeps the engine's memory in bounds; the loader calls it after each large load. Drops cached table
+   * blocks beyond the configured idle size once they pile up, and when `idle` (the loader has caught up)
+   * also hands the memory the engine has freed back to the operating system, so that a server that had
+   * a burst does not stay large while it idles.
    */
-  releaseFreedMemory(): Promise<void>;
+  releaseFreedMemory(idle: boolean): Promise<void>;
   /**
    * Reclaims the space of deleted rows and merges small row groups (a checkpoint that vacuums), which
    * the checkpoints of ordinary commits leave out to stay short; the loader calls it at quiet moments.
