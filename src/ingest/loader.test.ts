@@ -184,6 +184,35 @@ test("a failed compaction is reported and does not stop the loads", async () => 
   rmSync(d, { recursive: true });
 });
 
+test("the memory of loads goes back once caught up, also when the load that catches up is small", async () => {
+  const d = mkdtempSync(join(tmpdir(), "loader-"));
+  const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
+  const { held, release } = gate();
+  const rows = [15_000, 6_000];
+  let loads = 0;
+  const releasedAfter: [number, boolean][] = [];
+  const wh = {
+    loadSegments: async () => {
+      if (++loads === 1) await held;
+      return { events: rows[loads - 1]!, duplicates: 0, rejected: 0, links: 0 };
+    },
+    releaseFreedMemory: async (idle: boolean) => {
+      releasedAfter.push([loads, idle]);
+    },
+  } as unknown as Warehouse;
+  const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
+  log.onSealed = (s) => loader.enqueue(s);
+  await log.append('{"kind":"event"}\n');
+  await log.seal();
+  await log.append('{"kind":"event"}\n');
+  await log.seal();
+  release();
+  await loader.idle();
+  assert.deepEqual(releasedAfter, [[2, true]], "21,000 rows loaded in all: handed back after the second");
+  await log.close();
+  rmSync(d, { recursive: true });
+});
+
 test("under a backlog a load waits for about two row groups' worth of log, until shutdown", async () => {
   const MB = 1024 * 1024;
   const loaded: number[][] = [];

@@ -34,9 +34,9 @@ const MAX_LOAD_BYTES = 80 * 1024 * 1024;
 const GATHER_BYTES = 50 * 1024 * 1024;
 const GATHER_MS = 2000;
 /**
- * After a load of at least this many rows the warehouse keeps its memory in bounds; once nothing waits,
- * the memory the load freed goes back to the system (not under a backlog: the next load would fault it
- * back in).
+ * Once this many rows were loaded the warehouse keeps its memory in bounds after each load; once
+ * nothing waits, the memory the loads freed goes back to the system (not under a backlog: the next load
+ * would fault it back in).
  */
 const RELEASE_AFTER_ROWS = 20_000;
 /**
@@ -58,6 +58,7 @@ export class Loader {
   /** Shutting down: a failed load is not retried (its segments are replayed at the next start). */
   private finishing = false;
   private lastCompaction = performance.now();
+  private rowsSinceRelease = 0;
   /** Ends the wait for more log (gather). */
   private wake: (() => void) | undefined;
   totals = { events: 0, duplicates: 0, rejected: 0, links: 0 };
@@ -153,8 +154,12 @@ export class Loader {
         this.failure = undefined;
         repairs = 0;
         for (const k of Object.keys(this.totals) as (keyof SegmentLoadResult)[]) this.totals[k] += result[k];
-        if (result.events + result.duplicates + result.rejected >= RELEASE_AFTER_ROWS)
+        // Counted since the last hand-back: the load that catches up is often a small one.
+        this.rowsSinceRelease += result.events + result.duplicates + result.rejected;
+        if (this.rowsSinceRelease >= RELEASE_AFTER_ROWS) {
           await this.warehouse.releaseFreedMemory(caughtUp);
+          if (caughtUp) this.rowsSinceRelease = 0;
+        }
         if (
           caughtUp &&
           performance.now() - this.lastCompaction >= (this.options.compactEveryMs ?? COMPACT_EVERY_MS)

@@ -77,8 +77,8 @@ const CHANGES_JSON = '[{"kind":"VARCHAR","id":"VARCHAR","customer_id":"VARCHAR"}
  * Rows per row group of the rows the warehouse writes (DuckDB's default is 122,880). A load of fewer
  * rows than one row group goes through the write-ahead log and is written again at the next
  * checkpoint; a load of more is written compressed once. Smaller row groups let loads a quarter of
- * the size skip the log, holding a quarter of the memory (each load's rows are in memory until they
- * are written), at the same CPU per event.
+ * the size skip the log, so loads, and the memory their rows hold until written, can be smaller (the
+ * same events/s in full-speed runs).
  */
 export const ROW_GROUP_ROWS = 30_720;
 
@@ -377,43 +377,40 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   /**
-   * Table blocks the engine read or wrote stay cached up to the memory limit (~2 MB/s at full speed):
+   * Table blocks the engine read or wrote stay cached up to the memory limit (~2.6 MB/s at full speed):
    * beyond `idleMemory` they are dropped, once they exceed it by half or when `idle`. Setting the memory
    * limit evicts down to it and flushes the allocator, which hands freed memory back to the system
    * (after a 250,000-event load ~430 MB stayed resident otherwise; RSS 755 → 327 MB in ~13 ms).
    */
   releaseFreedMemory(idle: boolean): Promise<void> {
     const setLimit = (limit: string) => this.writer.run("SET memory_limit = $1", [limit]);
-    const idleMemory = this.idleMemory;
-    return (
-      this.writer
-        .serial(async () => {
-          if (!idle) {
-            if (idleMemory === null) return;
-            const [{ cached = 0 } = {}] = await this.writer.query<{ cached: number }>(
-              "SELECT sum(memory_usage_bytes)::DOUBLE AS cached FROM duckdb_memory() WHERE tag = 'BASE_TABLE'",
-            );
-            if (cached < 1.5 * idleMemory) return;
-          }
-          // With a read running, only the flush: the read could fail for want of memory under the lower limit.
-          const dropped =
-            idleMemory !== null &&
-            (await this.reads.alone(async () => {
-              try {
-                // Refused, the limit unchanged, when more than that is in use.
-                await setLimit(`${idleMemory}B`);
-              } finally {
-                await setLimit(this.memoryLimit);
-              }
-            }));
-          if (!dropped) await setLimit(this.memoryLimit);
-        })
+    const dropCache = async (idleMemory: number) => {
+      if (!idle) {
+        const [{ cached = 0 } = {}] = await this.writer.query<{ cached: number }>(
+          "SELECT sum(memory_usage_bytes)::DOUBLE AS cached FROM duckdb_memory() WHERE tag = 'BASE_TABLE'",
+        );
+        if (cached < 1.5 * idleMemory) return false;
+      }
+      // Never under a read: it could fail for want of memory while the limit is low.
+      return this.reads.alone(async () => {
+        try {
+          // Refused, the limit unchanged, when more than that is in use.
+          await setLimit(`${idleMemory}B`);
+        } finally {
+          await setLimit(this.memoryLimit);
+        }
+      });
+    };
+    return this.writer
+      .serial(async () => {
+        const dropped = this.idleMemory !== null && (await dropCache(this.idleMemory));
+        if (!dropped && idle) await setLimit(this.memoryLimit);
+      })
+      .then(
+        () => undefined,
         // A failure (the warehouse closing under it) only means nothing was released.
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-    );
+        () => undefined,
+      );
   }
 
   compact(): Promise<void> {
