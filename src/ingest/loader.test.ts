@@ -59,23 +59,27 @@ test("a failed load is retried while serving, but not once the loader is finishi
   rmSync(d, { recursive: true });
 });
 
-test("loads are paced by their CPU, and hand freed memory back, only once the queue is empty", async () => {
+/**
+ * Two loads, the second segment sealed while the first load runs; each load costs `cpuMs` of CPU and
+ * reports the next of `rows`. What the loader paced and when it asked for memory back are recorded.
+ */
+async function twoLoads(rows: [number, number], cpuMs = 0) {
   const d = mkdtempSync(join(tmpdir(), "loader-"));
   const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
   const { held, release } = gate();
   let loads = 0;
+  const releasedAfter: [number, boolean][] = [];
   const wh = {
     loadSegments: async () => {
       if (++loads === 1) await held;
-      const until = performance.now() + 20; // a load that costs CPU
+      const until = performance.now() + cpuMs;
       while (performance.now() < until);
-      return { events: 20_000, duplicates: 5_000, rejected: 0, links: 0 };
+      return { events: rows[loads - 1]!, duplicates: 0, rejected: 0, links: 0 };
     },
     releaseFreedMemory: async (idle: boolean) => {
       releasedAfter.push([loads, idle]);
     },
   } as unknown as Warehouse;
-  const releasedAfter: [number, boolean][] = [];
   const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
   const paced: number[] = [];
   const paceLoads = log.paceLoads.bind(log);
@@ -86,13 +90,19 @@ test("loads are paced by their CPU, and hand freed memory back, only once the qu
   log.onSealed = (s) => loader.enqueue(s);
   await log.append('{"kind":"event"}\n');
   await log.seal();
-  // A second segment waits while the first load runs.
   await log.append('{"kind":"event"}\n');
   await log.seal();
   release();
   await loader.idle();
+  await log.close();
+  rmSync(d, { recursive: true });
+  return { loads, busyMs: loader.busyMs, paced, releasedAfter };
+}
+
+test("loads are paced by their CPU, and hand freed memory back, only once the queue is empty", async () => {
+  const { loads, busyMs, paced, releasedAfter } = await twoLoads([25_000, 25_000], 20);
   assert.equal(loads, 2);
-  assert.ok(loader.busyMs >= 40, `the two loads' wall time counted (${loader.busyMs} ms)`);
+  assert.ok(busyMs >= 40, `the two loads' wall time counted (${busyMs} ms)`);
   assert.equal(paced[0], 0, "not paced while a segment waited");
   assert.ok(paced[1]! > 0, "paced by the last load's CPU");
   assert.deepEqual(
@@ -103,8 +113,6 @@ test("loads are paced by their CPU, and hand freed memory back, only once the qu
     ],
     "memory bounded after each load, handed back after the last only",
   );
-  await log.close();
-  rmSync(d, { recursive: true });
 });
 
 test("the warehouse is compacted once the loader has caught up, no more often than asked", async () => {
@@ -185,32 +193,8 @@ test("a failed compaction is reported and does not stop the loads", async () => 
 });
 
 test("the memory of loads goes back once caught up, also when the load that catches up is small", async () => {
-  const d = mkdtempSync(join(tmpdir(), "loader-"));
-  const { log } = await IngestLog.open(d, 0, { segmentMs: 60_000 });
-  const { held, release } = gate();
-  const rows = [15_000, 6_000];
-  let loads = 0;
-  const releasedAfter: [number, boolean][] = [];
-  const wh = {
-    loadSegments: async () => {
-      if (++loads === 1) await held;
-      return { events: rows[loads - 1]!, duplicates: 0, rejected: 0, links: 0 };
-    },
-    releaseFreedMemory: async (idle: boolean) => {
-      releasedAfter.push([loads, idle]);
-    },
-  } as unknown as Warehouse;
-  const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
-  log.onSealed = (s) => loader.enqueue(s);
-  await log.append('{"kind":"event"}\n');
-  await log.seal();
-  await log.append('{"kind":"event"}\n');
-  await log.seal();
-  release();
-  await loader.idle();
+  const { releasedAfter } = await twoLoads([15_000, 6_000]);
   assert.deepEqual(releasedAfter, [[2, true]], "21,000 rows loaded in all: handed back after the second");
-  await log.close();
-  rmSync(d, { recursive: true });
 });
 
 test("under a backlog a load waits for about two row groups' worth of log, until shutdown", async () => {
