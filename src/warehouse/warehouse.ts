@@ -65,10 +65,10 @@ export interface Warehouse extends Queryable {
     params?: readonly SqlValue[],
   ): Promise<Record<string, Int32Array | Float64Array | unknown[]>>;
   /**
-   * Keeps the engine's memory in bounds; the loader calls it after each large load. Drops cached table
-   * blocks beyond the configured idle size once they pile up, and when `idle` (the loader has caught up)
-   * also hands the memory the engine has freed back to the operating system, so that a server that had
-   * a burst does not stay large while it idles.
+   * Keeps the engine's memory in bounds; the loader calls it after its loads, the cache warmer after a
+   * round that rebuilt lists. Drops cached table blocks beyond the configured idle size once they pile
+   * up, and when `idle` (nothing waits to be loaded) also hands the memory the engine has freed back to
+   * the operating system, so that a server that had a burst does not stay large while it idles.
    */
   releaseFreedMemory(idle: boolean): Promise<void>;
   /**

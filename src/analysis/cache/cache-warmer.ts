@@ -25,7 +25,7 @@ const PACE = 4;
 const BUSY_SHARE = 0.5;
 /**
  * A round this long rebuilt lists rather than only checking freshness: the memory it freed goes back to
- * the system (a sync after a five-minute burst left the server ~270 MB larger while it idled).
+ * the system (after a one-minute burst, its sync had left the server ~300 MB larger while it idled).
  */
 const RELEASE_AFTER_ROUND_MS = 1000;
 /** Rounds are put off at most this long, so that under endless overload the cache does not fall far behind. */
