@@ -15,7 +15,7 @@ export const logger = {
   error: (msg: string) => process.stderr.write(`error: ${msg}\n`),
 };
 
-/** The warehouse engine's settings from the configuration (memory limit, threads). */
+/** The warehouse engine's settings from the configuration (memory limit, idle memory, threads). */
 export const warehouseOptions = (config: Config) => ({
   memoryLimit: config.duckdbMemory,
   idleMemory: config.duckdbIdleMemory,

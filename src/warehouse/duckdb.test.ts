@@ -142,15 +142,15 @@ test("cached table blocks beyond the idle size are dropped, the memory limit lef
     const before = await limit();
     await wh.run("CREATE TABLE t AS SELECT range AS r, md5(range::VARCHAR) AS h FROM range(1000000)");
     await wh.run("CHECKPOINT");
-    const sum = "SELECT count(DISTINCT h)::INTEGER AS n FROM t";
-    assert.deepEqual(await wh.query(sum), [{ n: 1_000_000 }]);
+    const distinctHashes = "SELECT count(DISTINCT h)::INTEGER AS n FROM t";
+    assert.deepEqual(await wh.query(distinctHashes), [{ n: 1_000_000 }]);
     assert.ok((await cachedMB()) > 12, "the table's blocks are cached");
 
     await wh.releaseFreedMemory(false);
     assert.ok((await cachedMB()) <= 8, `dropped down to the idle size (${await cachedMB()} MB)`);
     assert.equal(await limit(), before);
     // A read under way when memory is released finishes, and the limit is as it was.
-    const [read] = await Promise.all([wh.query(sum), wh.releaseFreedMemory(true)]);
+    const [read] = await Promise.all([wh.query(distinctHashes), wh.releaseFreedMemory(true)]);
     assert.deepEqual(read, [{ n: 1_000_000 }]);
     assert.equal(await limit(), before);
     await wh.close();

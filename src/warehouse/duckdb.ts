@@ -23,7 +23,7 @@ export interface DuckDBOptions {
   memoryLimit?: string;
   /**
    * Bytes of table blocks the engine keeps cached between loads (releaseFreedMemory drops the rest;
-   * they stay in the file and the system's page cache). Default: the memory limit.
+   * they stay in the file and the system's page cache). Unset: none are dropped.
    */
   idleMemory?: number;
   threads?: number;
