@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
-import { DuckDBWarehouse } from "./duckdb.js";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Connection, DuckDBWarehouse, Reads } from "./duckdb.js";
 
 /** An event line of the ingest log, as the pipeline writes it. */
 const eventLine = (id: string, receivedAt: number, event: string) =>
@@ -183,5 +184,37 @@ test("commits' checkpoints leave deleted rows in place; a compaction merges what
     await wh.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a load runs the engine on one thread unless a read runs; a read that starts gets the threads back first", async () => {
+  const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+  try {
+    const connect = async () => new Connection(await instance.connect());
+    const [loader, reader, observer] = [await connect(), await connect(), await connect()];
+    const threads = async (on: Connection) =>
+      (await on.query<{ n: number }>("SELECT current_setting('threads')::INTEGER AS n"))[0]!.n;
+    const reads = new Reads(2);
+    const seen = await reads.onOneThread(loader, async () => [
+      await threads(observer),
+      await reads.during(reader, () => threads(observer)),
+      await threads(observer),
+    ]);
+    assert.deepEqual(seen, [1, 2, 2]);
+    assert.equal(await threads(observer), 2);
+    assert.equal(await reads.onOneThread(loader, () => threads(observer)), 1);
+    assert.equal(await threads(observer), 2, "given back after a load no read interrupted");
+
+    let finish = () => {};
+    const running = reads.during(reader, () => new Promise<void>((resolve) => (finish = resolve)));
+    assert.equal(await reads.onOneThread(loader, () => threads(observer)), 2, "not while a read runs");
+    finish();
+    await running;
+
+    await observer.run("SET threads = 1");
+    assert.equal(await new Reads(1).onOneThread(loader, () => threads(observer)), 1);
+    assert.equal(await threads(observer), 1, "an engine of one thread is left alone");
+  } finally {
+    instance.closeSync();
   }
 });
