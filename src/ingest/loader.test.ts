@@ -197,16 +197,16 @@ test("the memory of loads goes back once caught up, also when the load that catc
   assert.deepEqual(releasedAfter, [[2, true]], "21,000 rows loaded in all: handed back after the second");
 });
 
-test("under a backlog a load waits for about two row groups' worth of log, until shutdown", async () => {
+test("under a backlog a load waits for about two row groups' worth of log, until shutdown, and may take every engine thread", async () => {
   const MB = 1024 * 1024;
-  const loaded: number[][] = [];
+  const loaded: [number, boolean][] = [];
   let release = () => {};
   const wh = {
-    loadSegments: async (_: string[], upTo: number) => {
+    loadSegments: async (_: string[], upTo: number, _since: number, _links: unknown, catchingUp: boolean) => {
       await new Promise<void>((r) => {
         release = r;
       });
-      loaded.push([upTo]);
+      loaded.push([upTo, catchingUp]);
       return { events: 1, duplicates: 0, rejected: 0, links: 0 };
     },
     releaseFreedMemory: async () => {},
@@ -221,17 +221,32 @@ test("under a backlog a load waits for about two row groups' worth of log, until
   loader.enqueue(segment(2, 10));
   release();
   await tick(200);
-  assert.deepEqual(loaded, [[1]], "10 MB waiting: not loaded yet");
+  assert.deepEqual(loaded, [[1, true]], "10 MB waiting: not loaded yet");
   loader.enqueue(segment(3, 45));
   await tick();
   loader.enqueue(segment(4, 10)); // arrives while segments 2 and 3 load
   release();
   await tick(200);
-  assert.deepEqual(loaded, [[1], [3]], "segments 2 and 3 in one load once 50 MB were queued");
+  assert.deepEqual(
+    loaded,
+    [
+      [1, true],
+      [3, true],
+    ],
+    "segments 2 and 3 in one load once 50 MB were queued",
+  );
   assert.equal(loaded.length, 2, "segment 4 waits in turn");
   loader.finish();
   await tick();
   release();
   await loader.idle();
-  assert.deepEqual(loaded, [[1], [3], [4]], "shutting down: loaded without waiting");
+  assert.deepEqual(
+    loaded,
+    [
+      [1, true],
+      [3, true],
+      [4, false],
+    ],
+    "shutting down: loaded without waiting; 10 MB is light traffic, loaded on fewer threads",
+  );
 });

@@ -143,6 +143,7 @@ export class Loader {
           segments.at(-1)!.number,
           Date.now() - this.options.dedupeWindowMs,
           this.options.decideLinks,
+          heavy,
         );
         const cpu = process.cpuUsage(started);
         this.busyMs += performance.now() - wallStart;

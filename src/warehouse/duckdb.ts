@@ -149,8 +149,8 @@ export class Reads {
   /**
    * Runs a load (on the connection `on`) with the engine on one thread unless reads are running; a read
    * that starts meanwhile gives it its threads back first. A load on one thread took ~25 % less CPU than
-   * on two, for 20 % more time (100,000-event loads), and with the rest of the server sharing the
-   * cores, full-speed ingest took 15–20 % more events/s at two thirds of the p99 latency.
+   * on two, for 20 % more time (100,000-event loads). Not for a loader catching up: at full speed on 2
+   * cores, loads on one thread fell behind the log by ~7 MB/s.
    */
   async onOneThread<T>(on: Connection, fn: () => Promise<T>): Promise<T> {
     const setThreads = (conn: Connection, n: number) => conn.run(`SET threads = ${n}`).then(() => undefined);
@@ -352,12 +352,13 @@ export class DuckDBWarehouse implements Warehouse {
     upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+    catchingUp = false,
   ): Promise<SegmentLoadResult> {
     // The segments are read more than once rather than copied into a table whole: a copy of a
     // 100,000-event load cost more CPU than a second read and held ~140 MB more at its peak.
-    const load = (tx: Queryable) =>
-      this.loadInTransaction(tx, files, upToSegment, dedupeSinceMs, decideLinks);
-    return this.writer.serial(() => this.reads.onOneThread(this.writer, () => this.inTransaction(load)));
+    const load = () =>
+      this.inTransaction((tx) => this.loadInTransaction(tx, files, upToSegment, dedupeSinceMs, decideLinks));
+    return this.writer.serial(() => (catchingUp ? load() : this.reads.onOneThread(this.writer, load)));
   }
 
   private async loadInTransaction(

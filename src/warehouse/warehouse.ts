@@ -46,13 +46,15 @@ export interface Warehouse extends Queryable {
    * Loads sealed ingest-log segments (NDJSON of enriched rows) in one transaction: events deduplicated
    * by message id against each other and against events received since `dedupeSinceMs`, rejected rows into
    * the dead-letter table, identity links decided by `decideLinks`, and the last segment number recorded so
-   * a replay after a crash loads each once.
+   * a replay after a crash loads each once. `catchingUp`: the log arrives faster than light traffic, and
+   * the load may take all the engine's threads; otherwise it takes fewer, for less CPU per event.
    */
   loadSegments(
     files: readonly string[],
     upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+    catchingUp?: boolean,
   ): Promise<SegmentLoadResult>;
   /**
    * A large result as one array per column, for analyses that walk millions of rows in JS, where row
