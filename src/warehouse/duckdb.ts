@@ -281,7 +281,7 @@ export class DuckDBWarehouse implements Warehouse {
         max_vacuum_tasks: "0",
         // Memory a load frees goes back to the system at once, not after the allocator's decay: at full
         // speed that kept ~150–200 MB more resident (DuckDB's default flushes frees over 512 MB only).
-        // The next load faults it in again: 5–10 % fewer events/s in five-minute full-speed runs.
+        // The next load faults it in again: 2–10 % fewer events/s in five-minute full-speed runs.
         allocator_bulk_deallocation_flush_threshold: "16MB",
         ...(options.threads ? { threads: String(options.threads) } : {}),
       });
