@@ -119,6 +119,14 @@ test("events stored before message hashes existed get one, and retries of them a
     writeFileSync(join(dir, "1.ndjson"), eventLine("m1", now, "Retry") + eventLine("m2", now, "New"));
     const r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - 86_400_000, noLinks);
     assert.deepEqual([r.events, r.duplicates], [1, 1]);
+    // Loads hash as the migration did.
+    const hashes = await wh.query<{ same: boolean }>(
+      "SELECT message_hash = md5_number_lower(message_id) AS same FROM events ORDER BY message_id",
+    );
+    assert.deepEqual(
+      hashes.map((h) => h.same),
+      [true, true],
+    );
     await wh.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
