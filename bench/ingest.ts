@@ -3,12 +3,16 @@
  * single /v1/track calls against the real server process, beside the JSON.parse ceiling of the same
  * payloads on the same machine. `npm run bench`; BENCH_SECONDS (default 10) per scenario,
  * BENCH_SOAK_SECONDS for an optional long batch run that watches the server's memory.
+ *
+ * The client is wrk when it is installed (Debian's package `wrk`; BENCH_CLIENT=wrk|autocannon to choose):
+ * it shares the two cores with the server, and wrk takes a fifth of the CPU autocannon does.
  */
-import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomInt, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { ingestLogDir } from "../src/config.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
@@ -17,6 +21,7 @@ import { addSource, startServer, tempDir } from "../test/support.js";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const BATCH = 100;
+const CLIENT = chooseClient();
 
 function event(n: number): string {
   // About 410 bytes, the shape of a typical browser track call; a third of them from signed-in customers.
@@ -71,46 +76,128 @@ function cpuSeconds(pid: number): { main: number; other: number } {
   return { main, other };
 }
 
-async function load(
-  url: string,
-  path: string,
-  body: () => string,
-  connections: number,
-  seconds: number,
-  pid: number,
-) {
+interface ClientRun {
+  /** Requests answered 2xx. */
+  ok: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** Share of one core the client used. */
+  clientCpu: number;
+}
+
+async function load(url: string, batch: number, connections: number, seconds: number, pid: number) {
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, rssMb(pid));
   }, 250);
   const cpuBefore = cpuSeconds(pid);
-  const result = await autocannon({
-    url: `${url}${path}`,
-    method: "POST",
-    connections,
-    duration: seconds,
-    headers: {
-      "content-type": "application/json",
-      authorization: `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`,
-    },
-    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
-  });
+  const run =
+    CLIENT === "wrk"
+      ? await runWrk(url, batch, connections, seconds)
+      : await runAutocannon(url, batch, connections, seconds);
   clearInterval(sampler);
   const cpuAfter = cpuSeconds(pid);
-  const ok = result["2xx"];
   return {
-    requestsPerSecond: ok / seconds,
-    acknowledged: ok,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
+    ...run,
+    requestsPerSecond: run.ok / seconds,
     peakRss,
     // Share of one core used by the server's JavaScript thread, and by its other threads (DuckDB's
     // loader, libuv's file system pool), over the run.
     cpuMain: (cpuAfter.main - cpuBefore.main) / seconds,
     cpuOther: (cpuAfter.other - cpuBefore.other) / seconds,
   };
+}
+
+function authorization(): string {
+  return `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
+}
+
+async function runAutocannon(
+  url: string,
+  batch: number,
+  connections: number,
+  seconds: number,
+): Promise<ClientRun> {
+  const cpuBefore = process.cpuUsage();
+  const result = await autocannon({
+    url: `${url}${batch === 0 ? "/v1/track" : "/v1/batch"}`,
+    method: "POST",
+    connections,
+    duration: seconds,
+    headers: { "content-type": "application/json", authorization: authorization() },
+    requests: [{ setupRequest: (req) => ({ ...req, body: batch === 0 ? event(counter++) : batchBody() }) }],
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    ok: result["2xx"],
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    clientCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+  };
+}
+
+async function runWrk(url: string, batch: number, connections: number, seconds: number): Promise<ClientRun> {
+  const script = fileURLToPath(new URL("../../bench/wrk-events.lua", import.meta.url));
+  const wrk = spawn("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
+    env: {
+      ...process.env,
+      BENCH_AUTH: authorization(),
+      BENCH_BATCH: String(batch),
+      BENCH_SEED: String(randomInt(2 ** 31)),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  wrk.stdout.on("data", (d: Buffer) => {
+    out += d;
+  });
+  // Read while it runs: once it has exited, /proc no longer has it.
+  let clientCpu = 0;
+  const sampler = setInterval(() => {
+    try {
+      clientCpu = processCpuSeconds(wrk.pid!);
+    } catch {}
+  }, 500);
+  const code = await new Promise<number | null>((resolve) => wrk.on("exit", resolve));
+  clearInterval(sampler);
+  const count = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const requests = count(/(\d+) requests in/);
+  if (code !== 0 || requests === 0) throw new Error(`wrk failed (exit code ${code}):\n${out}`);
+  const non2xx = count(/Non-2xx or 3xx responses: (\d+)/);
+  const sockets = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    ok: requests - non2xx,
+    p50: wrkLatencyMs(out, 50),
+    p99: wrkLatencyMs(out, 99),
+    non2xx,
+    errors: sockets ? sockets.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    clientCpu: clientCpu / seconds,
+  };
+}
+
+/** A percentile of wrk's `--latency` distribution ("  99%  96.80ms"), in milliseconds. */
+function wrkLatencyMs(out: string, percentile: number): number {
+  const m = new RegExp(`^\\s+${percentile}%\\s+([\\d.]+)(us|ms|s|m)$`, "m").exec(out);
+  if (!m) throw new Error(`no ${percentile}th percentile in wrk's output:\n${out}`);
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as "us" | "ms" | "s" | "m"];
+  return Math.round(Number(m[1]) * scale);
+}
+
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function chooseClient(): "wrk" | "autocannon" {
+  const asked = process.env.BENCH_CLIENT;
+  if (asked === "wrk" || asked === "autocannon") return asked;
+  if (asked) throw new Error(`BENCH_CLIENT is ${JSON.stringify(asked)}; use wrk or autocannon`);
+  return spawnSync("wrk", ["--version"]).error ? "autocannon" : "wrk";
 }
 
 let writeKey = "";
@@ -123,10 +210,10 @@ try {
   // A larger young generation halves the garbage collector's share at this allocation rate (docs/configuration.md).
   const server = await startServer(db, { NODE_OPTIONS: "--max-semi-space-size=64" });
   const pid = server.process.pid!;
-  const batch = await load(server.url, "/v1/batch", batchBody, 50, SECONDS, pid);
-  const single = await load(server.url, "/v1/track", () => event(counter++), 50, SECONDS, pid);
-  const soak = SOAK > 0 ? await load(server.url, "/v1/batch", batchBody, 50, SOAK, pid) : null;
-  const acknowledged = (batch.acknowledged + (soak?.acknowledged ?? 0)) * BATCH + single.acknowledged;
+  const batch = await load(server.url, BATCH, 50, SECONDS, pid);
+  const single = await load(server.url, 0, 50, SECONDS, pid);
+  const soak = SOAK > 0 ? await load(server.url, BATCH, 50, SOAK, pid) : null;
+  const acknowledged = (batch.ok + (soak?.ok ?? 0)) * BATCH + single.ok;
   // Acknowledged is not loaded: a loader falling behind shows as log still waiting when the runs end.
   const backlogBytes = logBytes(ingestLogDir(db));
   const stopping = performance.now();
@@ -141,15 +228,16 @@ try {
   const lines = [
     `machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
     `command: BENCH_SECONDS=${SECONDS}${SOAK ? ` BENCH_SOAK_SECONDS=${SOAK}` : ""} npm run bench`,
+    `client: ${CLIENT === "wrk" ? "wrk, one thread" : "autocannon, in the benchmark's process (install Debian's wrk for a lighter client)"}`,
     "",
-    "| scenario | throughput | p50 | p99 | non-2xx | server peak RSS | server CPU: JS thread + other threads (cores) |",
-    "|---|---|---|---|---|---|---|",
-    `| JSON.parse ceiling, same ${(ceiling.bodyBytes / 1024).toFixed(0)} KB batch bodies | ${fmt(ceiling.eventsPerSecond)} events/s | | | | | |`,
-    `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${((100 * batchEvents) / ceiling.eventsPerSecond).toFixed(0)} % of ceiling) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx} | ${batch.peakRss.toFixed(0)} MB | ${cpuShare(batch)} |`,
-    `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s | ${single.p50} ms | ${single.p99} ms | ${single.non2xx} | ${single.peakRss.toFixed(0)} MB | ${cpuShare(single)} |`,
+    "| scenario | throughput | p50 | p99 | non-2xx | server peak RSS | server CPU: JS thread + other threads (cores) | client CPU (cores) |",
+    "|---|---|---|---|---|---|---|---|",
+    `| JSON.parse ceiling, same ${(ceiling.bodyBytes / 1024).toFixed(0)} KB batch bodies | ${fmt(ceiling.eventsPerSecond)} events/s | | | | | | |`,
+    `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${((100 * batchEvents) / ceiling.eventsPerSecond).toFixed(0)} % of ceiling) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx}${errors(batch)} | ${batch.peakRss.toFixed(0)} MB | ${cpuShare(batch)} | ${batch.clientCpu.toFixed(2)} |`,
+    `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s | ${single.p50} ms | ${single.p99} ms | ${single.non2xx}${errors(single)} | ${single.peakRss.toFixed(0)} MB | ${cpuShare(single)} | ${single.clientCpu.toFixed(2)} |`,
     ...(soak
       ? [
-          `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx} | ${soak.peakRss.toFixed(0)} MB | ${cpuShare(soak)} |`,
+          `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx}${errors(soak)} | ${soak.peakRss.toFixed(0)} MB | ${cpuShare(soak)} | ${soak.clientCpu.toFixed(2)} |`,
         ]
       : []),
     "",
@@ -179,6 +267,10 @@ function logBytes(dir: string): number {
     }
   }
   return bytes;
+}
+
+function errors(r: { errors: number }): string {
+  return r.errors > 0 ? ` (+${r.errors} socket errors)` : "";
 }
 
 function cpuShare(r: { cpuMain: number; cpuOther: number }): string {
