@@ -1,6 +1,5 @@
 import {
   closeSync,
-  constants,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -29,16 +28,10 @@ const NAME = /^(\d{12})\.ndjson$/;
 const LOAD_PACE = 8;
 const MAX_SEAL_AGE_MS = 10_000;
 const segmentName = (n: number) => `${String(n).padStart(12, "0")}.ndjson`;
-/**
- * Segments are written with O_DSYNC: a write returns once its data is durable, as after fdatasync, in
- * one trip to libuv's pool instead of two, each of which waits for the JavaScript thread to start it
- * (~5 % more events/s at full speed here). Where the flag is unknown, each write is followed by fdatasync.
- */
-const SYNCED_WRITES = constants.O_DSYNC as number | undefined;
 
 /**
  * The durable edge of ingestion: an append-only log of enriched rows. Concurrent appends are gathered
- * into one synchronised write (group commit) and each caller is answered only after the sync, so an
+ * into one write + fdatasync (group commit) and each caller is answered only after the sync, so an
  * acknowledged event survives a crash. Sealed segments are handed to the loader, which moves them into
  * the warehouse in large transactions.
  */
@@ -184,7 +177,7 @@ export class IngestLog {
       const { bytesWritten } = await this.fh.write(buf, 0, buf.length, this.active.bytes);
       if (bytesWritten !== buf.length)
         throw new Error(`short write to the ingest log (${bytesWritten} of ${buf.length} bytes)`);
-      if (SYNCED_WRITES === undefined) await this.fh.datasync();
+      await this.fh.datasync();
       this.active.bytes += buf.length;
       for (const w of waiters) w.resolve();
     } catch (err) {
@@ -211,12 +204,7 @@ export class IngestLog {
 
   private async openSegment(n: number): Promise<void> {
     const path = join(this.dir, segmentName(n));
-    this.fh = await open(
-      path,
-      SYNCED_WRITES === undefined
-        ? "w"
-        : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | SYNCED_WRITES,
-    );
+    this.fh = await open(path, "w");
     // The new file's directory entry must be durable too before anything written to it is acknowledged.
     const dir = await open(this.dir, "r");
     try {
