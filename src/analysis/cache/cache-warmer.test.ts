@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadDefaultCatalog } from "../../catalog/default.js";
 import { openWarehouse } from "../../warehouse/duckdb.js";
-import type { Warehouse } from "../../warehouse/warehouse.js";
+import type { SqlValue, Warehouse } from "../../warehouse/warehouse.js";
 import { CacheWarmer, nextRoundIn } from "./cache-warmer.js";
 
 let serial = 0;
@@ -86,4 +86,43 @@ test("after a long round the warmer waits longer, so that loads keep most of the
   assert.equal(nextRoundIn(15_000, 40), 15_000, "a quick round keeps the configured interval");
   assert.equal(nextRoundIn(15_000, 9_000), 36_000);
   assert.equal(nextRoundIn(1_000, 1_000) / (nextRoundIn(1_000, 1_000) + 1_000), 0.8, "loads keep 4/5");
+});
+
+test("a long round hands the memory it freed back to the system; a quick one does not", async () => {
+  const real = await openWarehouse(":memory:");
+  let slow = false;
+  const released: boolean[] = [];
+  // The real warehouse, its queries slowed down while `slow`, its hand-backs recorded.
+  const wh = new Proxy(real, {
+    get(target, key, receiver) {
+      if (key === "releaseFreedMemory")
+        return async (idle: boolean) => {
+          released.push(idle);
+        };
+      if (key === "query")
+        return async (sql: string, params?: readonly SqlValue[]) => {
+          if (slow) await new Promise((r) => setTimeout(r, 1100));
+          slow = false;
+          return target.query(sql, params);
+        };
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const warmer = new CacheWarmer(wh, loadDefaultCatalog, 60_000, { info: () => {}, error: () => {} });
+  try {
+    await insertOrders(real, "u1", 2);
+    await warmer.refresh(); // builds the cache: quick or not, depending on the machine
+    const before = released.length;
+    await warmer.refresh(); // finds it fresh
+    assert.equal(released.length, before, "a quick round keeps what it freed");
+    slow = true;
+    await insertOrders(real, "u2", 1);
+    await warmer.refresh();
+    assert.equal(await cached(real), 3);
+    assert.deepEqual(released.slice(before), [true], "after a round of a second or more, as when idle");
+  } finally {
+    await warmer.stop();
+    await real.close();
+  }
 });
