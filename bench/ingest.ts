@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -215,7 +215,8 @@ try {
   const soak = SOAK > 0 ? await load(server.url, BATCH, 50, SOAK, pid) : null;
   const acknowledged = (batch.ok + (soak?.ok ?? 0)) * BATCH + single.ok;
   // Acknowledged is not loaded: a loader falling behind shows as log still waiting when the runs end.
-  const backlogBytes = logBytes(ingestLogDir(db));
+  const waiting = waitingLog(ingestLogDir(db));
+  const runSeconds = 2 * SECONDS + SOAK;
   const stopping = performance.now();
   const code = await server.stop();
   const stopSeconds = (performance.now() - stopping) / 1000;
@@ -247,7 +248,9 @@ try {
     `/v1/track requests per second of server CPU: ${fmt(single.requestsPerSecond / (single.cpuMain + single.cpuOther))} (JS thread alone: ${fmt(single.requestsPerSecond / single.cpuMain)})`,
     "",
     `events acknowledged: ${fmt(acknowledged)}; stored in the warehouse after SIGTERM: ${fmt(stored!.n)} (stored ≥ acknowledged: an event written but cut off before its answer is kept); server exit code ${code}`,
-    `log not yet in the warehouse when the runs ended: ${(backlogBytes / 1e6).toFixed(0)} MB (loaded during the stop, which took ${stopSeconds.toFixed(1)} s)`,
+    `log not yet in the warehouse when the runs ended: ${(waiting.bytes / 1e6).toFixed(0)} MB, ${fmt(waiting.events)} events (loaded during the stop, which took ${stopSeconds.toFixed(1)} s)`,
+    // What the loader kept up with: acknowledged beyond it only lengthens the log (up to its bound).
+    `into the warehouse during the ${runSeconds} s of runs: ${fmt((acknowledged - waiting.events) / runSeconds)} events/s (acknowledged: ${fmt(acknowledged / runSeconds)})`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   try {
@@ -257,16 +260,20 @@ try {
   tmp.cleanup();
 }
 
-function logBytes(dir: string): number {
+/** The ingest log's segments not yet loaded: their bytes and lines (one event each here). */
+function waitingLog(dir: string): { bytes: number; events: number } {
   let bytes = 0;
+  let events = 0;
   for (const name of readdirSync(dir)) {
     try {
-      bytes += statSync(join(dir, name)).size;
+      const data = readFileSync(join(dir, name));
+      bytes += data.length;
+      for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) events++;
     } catch {
       // loaded, and removed, meanwhile
     }
   }
-  return bytes;
+  return { bytes, events };
 }
 
 function errors(r: { errors: number }): string {
