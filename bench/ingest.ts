@@ -5,7 +5,7 @@
  * BENCH_SOAK_SECONDS for an optional long batch run that watches the server's memory.
  *
  * The client is wrk when it is installed (Debian's package `wrk`; BENCH_CLIENT=wrk|autocannon to choose):
- * it shares the two cores with the server, and wrk takes a fifth of the CPU autocannon does.
+ * it shares the two cores with the server, and wrk takes a half to a fifth of the CPU autocannon does.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
@@ -59,14 +59,11 @@ function rssMb(pid: number): number {
 
 /** CPU seconds used so far by the server: its main (JavaScript) thread, and all its other threads. */
 function cpuSeconds(pid: number): { main: number; other: number } {
-  const tick = 100; // USER_HZ
   let main = 0;
   let other = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const t = (Number(fields[11]) + Number(fields[12])) / tick;
+      const t = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
       if (Number(tid) === pid) main += t;
       else other += t;
     } catch {
@@ -159,7 +156,7 @@ async function runWrk(url: string, batch: number, connections: number, seconds: 
   let clientCpu = 0;
   const sampler = setInterval(() => {
     try {
-      clientCpu = processCpuSeconds(wrk.pid!);
+      clientCpu = statCpuSeconds(`/proc/${wrk.pid}/stat`);
     } catch {}
   }, 500);
   const code = await new Promise<number | null>((resolve) => wrk.on("exit", resolve));
@@ -187,16 +184,20 @@ function wrkLatencyMs(out: string, percentile: number): number {
   return Math.round(Number(m[1]) * scale);
 }
 
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** User and system CPU seconds from a /proc `stat` file (of a process or a thread). */
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
 }
 
 function chooseClient(): "wrk" | "autocannon" {
   const asked = process.env.BENCH_CLIENT;
   if (asked === "wrk" || asked === "autocannon") return asked;
-  if (asked) throw new Error(`BENCH_CLIENT is ${JSON.stringify(asked)}; use wrk or autocannon`);
+  if (asked) {
+    process.stderr.write(`BENCH_CLIENT is ${JSON.stringify(asked)}; use wrk or autocannon\n`);
+    process.exit(2);
+  }
   return spawnSync("wrk", ["--version"]).error ? "autocannon" : "wrk";
 }
 
