@@ -23,11 +23,24 @@ const SOAK = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const BATCH = 100;
 const CLIENT = chooseClient();
 
+/**
+ * The benchmark's message, about 410 bytes: the shape of a typical browser track call. wrk fills the
+ * same template (bench/wrk-events.lua). Random UUIDs as message ids, like the Segment libraries send: ids
+ * that sort by time would let the warehouse skip most of the duplicate check, which real traffic does
+ * not allow.
+ */
+const EVENT =
+  '{"type":"track","event":"Product Viewed","messageId":"{id}","anonymousId":"anon-{customer}","userId":{user},"timestamp":"2026-11-23T10:00:00.000Z","properties":{"product_id":"sku-{product}","price":19.9,"currency":"EUR"},"context":{"page":{"url":"https://shop.example/p/{product}?utm_source=google&utm_medium=cpc","referrer":"https://www.google.com/"},"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}}';
+
+/** The n-th message: 50,000 customers, a third of the messages from signed-in ones, 500 products. */
 function event(n: number): string {
-  // About 410 bytes, the shape of a typical browser track call; a third of them from signed-in customers.
-  // Random UUIDs as message ids, like the Segment libraries send: ids that sort by time would let the
-  // warehouse skip most of the duplicate check, which real traffic does not allow.
-  return `{"type":"track","event":"Product Viewed","messageId":"${randomUUID()}","anonymousId":"anon-${n % 50000}","userId":${n % 3 === 0 ? `"user-${n % 50000}"` : "null"},"timestamp":"2026-11-23T10:00:00.000Z","properties":{"product_id":"sku-${n % 500}","price":19.9,"currency":"EUR"},"context":{"page":{"url":"https://shop.example/p/${n % 500}?utm_source=google&utm_medium=cpc","referrer":"https://www.google.com/"},"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}}`;
+  const values: Record<string, string> = {
+    id: randomUUID(),
+    customer: String(n % 50000),
+    user: n % 3 === 0 ? `"user-${n % 50000}"` : "null",
+    product: String(n % 500),
+  };
+  return EVENT.replace(/\{(\w+)\}/g, (_, key: string) => values[key]!);
 }
 
 let counter = 0;
@@ -145,6 +158,7 @@ async function runWrk(url: string, batch: number, connections: number, seconds: 
       BENCH_AUTH: authorization(),
       BENCH_BATCH: String(batch),
       BENCH_SEED: String(randomInt(2 ** 31)),
+      BENCH_EVENT: EVENT,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
