@@ -25,6 +25,15 @@ test("DuckDB's idle memory: a size as DuckDB reads one, 128MB unless set", () =>
     );
 });
 
+test("the dedupe index's memory: 128MB unless set, a size", () => {
+  assert.equal(loadConfig({}, {}).dedupeIndexMemory, 128e6);
+  assert.equal(loadConfig({}, { TOUCHPOINT_DEDUPE_INDEX_MEMORY: "1GB" }).dedupeIndexMemory, 1e9);
+  assert.throws(
+    () => loadConfig({}, { TOUCHPOINT_DEDUPE_INDEX_MEMORY: "a lot" }),
+    /TOUCHPOINT_DEDUPE_INDEX_MEMORY must be a size such as 128MB/,
+  );
+});
+
 test("TOUCHPOINT_ANALYSIS_CACHE_REFRESH=0 switches the background refresh off", () => {
   assert.equal(loadConfig({}, {}).analysisCacheRefreshMs, 15_000);
   assert.equal(loadConfig({}, { TOUCHPOINT_ANALYSIS_CACHE_REFRESH: "0" }).analysisCacheRefreshMs, 0);

@@ -12,6 +12,8 @@ export interface Config {
   duckdbIdleMemory: number;
   /** DuckDB's worker threads; null: one per core. */
   duckdbThreads: number | null;
+  /** Bytes the dedupe index may take in memory; a window with more messages is read by every load. */
+  dedupeIndexMemory: number;
   /** Fastify's logger (request lines) on stderr. */
   verbose: boolean;
   ingest: IngestSettings;
@@ -93,6 +95,9 @@ export function loadConfig(
       overrides.duckdbIdleMemory ??
       size("TOUCHPOINT_DUCKDB_IDLE_MEMORY", env.TOUCHPOINT_DUCKDB_IDLE_MEMORY ?? "128MB"),
     duckdbThreads: overrides.duckdbThreads ?? threads(env.TOUCHPOINT_DUCKDB_THREADS),
+    dedupeIndexMemory:
+      overrides.dedupeIndexMemory ??
+      size("TOUCHPOINT_DEDUPE_INDEX_MEMORY", env.TOUCHPOINT_DEDUPE_INDEX_MEMORY ?? "128MB"),
     verbose: overrides.verbose ?? env.TOUCHPOINT_VERBOSE === "1",
     ingest,
     rateLimits: {

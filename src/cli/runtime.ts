@@ -15,10 +15,11 @@ export const logger = {
   error: (msg: string) => process.stderr.write(`error: ${msg}\n`),
 };
 
-/** The warehouse engine's settings from the configuration (memory limit, idle memory, threads). */
+/** The warehouse's settings from the configuration (memory limit, idle memory, threads, dedupe index). */
 export const warehouseOptions = (config: Config) => ({
   memoryLimit: config.duckdbMemory,
   idleMemory: config.duckdbIdleMemory,
+  dedupeIndexBytes: config.dedupeIndexMemory,
   ...(config.duckdbThreads ? { threads: config.duckdbThreads } : {}),
 });
 

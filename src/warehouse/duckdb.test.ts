@@ -133,6 +133,44 @@ test("events stored before message hashes existed get one, and retries of them a
   }
 });
 
+test("retries are found by the dedupe index across a restart, as it fills and is rebuilt, and without it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
+  const path = join(dir, "w.duckdb");
+  const now = Date.now();
+  const since = now - 86_400_000;
+  let segment = 0;
+  /** Loads one segment of the ids (received 1 ms apart, ending now); [stored, duplicates]. */
+  const load = async (wh: DuckDBWarehouse, ids: string[]) => {
+    const file = join(dir, `${++segment}.ndjson`);
+    writeFileSync(file, ids.map((id, i) => eventLine(id, now - ids.length + i, "E")).join(""));
+    const r = await wh.loadSegments([file], segment, since, noLinks);
+    return [r.events, r.duplicates];
+  };
+  const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  try {
+    let wh = await DuckDBWarehouse.open(path);
+    assert.deepEqual(await load(wh, ids("a", 30_000)), [30_000, 0]);
+    assert.deepEqual(await load(wh, ["a17", "b1"]), [1, 1]);
+    await wh.close();
+    // Built from the warehouse at the first load: the smallest table has room for 52,428.
+    wh = await DuckDBWarehouse.open(path);
+    assert.deepEqual(await load(wh, ["a29999", "b1", "b2"]), [1, 2]);
+    // More than the room left: stored, then the index is built again, with them.
+    assert.deepEqual(await load(wh, [...ids("c", 30_000), "a5"]), [30_000, 1]);
+    assert.deepEqual(await load(wh, ["c29999", "a0", "d1"]), [1, 2]);
+    await wh.close();
+    // An index allowed too little memory: every load reads the window instead.
+    wh = await DuckDBWarehouse.open(path, { dedupeIndexBytes: 1024 });
+    assert.deepEqual(await load(wh, ["c1", "a1", "d1", "d2", "d2"]), [1, 4]);
+    assert.deepEqual(await wh.query("SELECT count(*) AS n, count(DISTINCT message_id) AS ids FROM events"), [
+      { n: 60_004, ids: 60_004 },
+    ]);
+    await wh.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("cached table blocks beyond the idle size are dropped, the memory limit left as it was", async () => {
   const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
   try {

@@ -6,6 +6,8 @@ import {
   type DuckDBValue,
   listValue,
 } from "@duckdb/node-api";
+import { DedupeIndex } from "./dedupe-index.js";
+import { DedupeThread } from "./dedupe-thread.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
 import { migrate } from "./migrations.js";
 import type {
@@ -27,6 +29,11 @@ export interface DuckDBOptions {
    */
   idleMemory?: number;
   threads?: number;
+  /**
+   * Memory the dedupe index may take (4 bytes per slot, 5–8 bytes per message in the window); a window
+   * with more messages is read by every load instead. Default 128 MB: ~25M messages.
+   */
+  dedupeIndexBytes?: number;
   /** Open for reading only (several processes may then share the file); migrations are not run. */
   readOnly?: boolean;
 }
@@ -62,6 +69,22 @@ const readLog = (columns: string) => `read_json($1, format = 'newline_delimited'
  * (four times the CPU: 0.5 µs per event of a load here).
  */
 const messageHash = (id: string) => `(md5_number(${id}) >> 64)::UBIGINT`;
+/** A message hash's high and low 32 bits, exact as DOUBLEs (the dedupe index's input). */
+const HASH_HALVES = (hash: string) => `(${hash} >> 32)::DOUBLE AS hi, (${hash} & 4294967295)::DOUBLE AS lo`;
+const BUILD_PIECE_ROWS = 262_144;
+/**
+ * The messages stored within the dedupe window (the dedupe index, on its thread), shared by the
+ * warehouses on one writer. The first load builds it; while the window holds more than `maxBytes` allow
+ * (`over`), loads read the window, and a build is tried again after `retryAt`.
+ */
+interface DedupeState {
+  thread: DedupeThread | undefined;
+  status: "unbuilt" | "built" | "over";
+  retryAt: number;
+  maxBytes: number;
+}
+/** A load's distinct message ids: their hashes' high and low halves and when each was first received. */
+type LoadedIds = [hi: Float64Array, lo: Float64Array, receivedAt: Float64Array];
 const EVENT_ROW = `message_id, type, event, anonymous_id, user_id, group_id, previous_id, epoch_ms(ts), epoch_ms(sent_at),
   epoch_ms(received_at), source, channel, utm_source, utm_medium, utm_campaign, utm_term, utm_content, referrer, url,
   device_type, coalesce(is_bot, false), revenue, currency, properties, traits, context, ${messageHash("message_id")}`;
@@ -265,6 +288,7 @@ export class DuckDBWarehouse implements Warehouse {
     private readonly memoryLimit: string,
     private readonly idleMemory: number | null,
     private readonly reads: Reads,
+    private readonly dedupe: DedupeState,
   ) {}
 
   static async open(path: string, options: DuckDBOptions = {}): Promise<DuckDBWarehouse> {
@@ -316,6 +340,12 @@ export class DuckDBWarehouse implements Warehouse {
       memoryLimit,
       idleMemory,
       new Reads(threads),
+      {
+        thread: undefined,
+        status: "unbuilt",
+        retryAt: 0,
+        maxBytes: options.dedupeIndexBytes ?? 128 * 2 ** 20,
+      },
     );
     if (!options.readOnly) await migrate(wh);
     return wh;
@@ -367,9 +397,60 @@ export class DuckDBWarehouse implements Warehouse {
   ): Promise<SegmentLoadResult> {
     // The segments are read more than once rather than copied into a table whole: a copy of a
     // 100,000-event load cost more CPU than a second read and held ~140 MB more at its peak.
-    const load = () =>
-      this.inTransaction((tx) => this.loadInTransaction(tx, files, upToSegment, dedupeSinceMs, decideLinks));
+    const load = async () => {
+      const dedupe = this.dedupe;
+      if (dedupe.status === "unbuilt" || (dedupe.status === "over" && Date.now() >= dedupe.retryAt))
+        await this.buildDedupeIndex(dedupeSinceMs);
+      const { result, ids } = await this.inTransaction((tx) =>
+        this.loadInTransaction(tx, files, upToSegment, dedupeSinceMs, decideLinks),
+      );
+      // Only once committed: what a rolled-back load would have added is not in the window. If they
+      // do not fit, or the thread failed, the index is built again (or at the next load): the load stands.
+      if (dedupe.status === "built" && ids) {
+        const added = await dedupe.thread!.addAll(...ids, dedupeSinceMs).catch(() => false);
+        if (!added) await this.buildDedupeIndex(dedupeSinceMs).catch(() => undefined);
+      }
+      return result;
+    };
     return this.writer.serial(() => (catchingUp ? load() : this.reads.onOneThread(this.writer, load)));
+  }
+
+  /** Builds the dedupe index from the hashes of the messages received since `sinceMs`. */
+  private async buildDedupeIndex(sinceMs: number): Promise<void> {
+    const dedupe = this.dedupe;
+    dedupe.status = "unbuilt";
+    const window = "FROM events WHERE received_at >= epoch_ms($1) AND message_hash IS NOT NULL";
+    const [{ n = 0, first = 0, last = -1 } = {}] = await this.writer.query<{
+      n: number;
+      first: number;
+      last: number;
+    }>(`SELECT count(*) AS n, min(rowid) AS first, max(rowid) AS last ${window}`, [sinceMs]);
+    const slots = Math.min(DedupeIndex.slotsFor(n), Math.floor(dedupe.maxBytes / 4));
+    // Near its bound the table would fill after a few loads, each time rebuilt to no avail.
+    if (slots === 0 || n > DedupeIndex.roomIn(slots) * 0.85) {
+      dedupe.status = "over";
+      dedupe.retryAt = Date.now() + 3_600_000;
+      await dedupe.thread?.close();
+      dedupe.thread = undefined;
+      return;
+    }
+    if (!dedupe.thread || dedupe.thread.failed) dedupe.thread = new DedupeThread();
+    const thread = dedupe.thread;
+    await thread.reset(DedupeIndex.sliceFor(Date.now() - sinceMs), slots);
+    const adds: Promise<boolean>[] = [];
+    // In pieces of rows, each read whole: a streamed read waits for the event loop at every 2,048-row
+    // chunk, and under full-speed ingest that held the loader for minutes. A piece's adds block the
+    // loop for ~40 ms.
+    for (let from = first; from <= last; from += BUILD_PIECE_ROWS) {
+      const piece = await this.writer.queryColumns(
+        `SELECT ${HASH_HALVES("message_hash")}, epoch_ms(received_at)::DOUBLE AS received_at
+         ${window} AND rowid >= $2::BIGINT AND rowid < $3::BIGINT`,
+        [sinceMs, from, from + BUILD_PIECE_ROWS],
+      );
+      adds.push(thread.addAll(...([piece.hi, piece.lo, piece.received_at] as LoadedIds), sinceMs));
+    }
+    if ((await Promise.all(adds)).includes(false)) throw new Error("the dedupe index was built too small");
+    dedupe.status = "built";
   }
 
   private async loadInTransaction(
@@ -378,7 +459,7 @@ export class DuckDBWarehouse implements Warehouse {
     upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
-  ): Promise<SegmentLoadResult> {
+  ): Promise<{ result: SegmentLoadResult; ids?: LoadedIds }> {
     await tx.run(`CREATE OR REPLACE TEMP TABLE ingest_keys AS SELECT * FROM ${readLog(`{${KEY_COLUMNS}}`)}`, [
       files,
     ]);
@@ -389,20 +470,40 @@ export class DuckDBWarehouse implements Warehouse {
       `SELECT count(*) FILTER (kind = 'event') AS eventRows, count(*) FILTER (kind = 'rejected') AS rejectedRows
        FROM ingest_keys`,
     );
+    await tx.run(
+      `CREATE OR REPLACE TEMP TABLE ingest_ids AS
+       SELECT message_id, count(*) AS n, min(received_at) AS received_at, ${messageHash("message_id")} AS hash
+       FROM ingest_keys WHERE kind = 'event' GROUP BY message_id`,
+    );
     // Ids not stored as they come: those sent more than once in these segments, and those already
-    // stored within the window. Of the window only the hashes are read (migration 7), and the ids of
-    // the few rows whose hash matches, fetched by row id; never whole rows.
+    // stored within the window. Of the window only hashes are read (migration 7), and the ids of the few
+    // rows whose hash matches, fetched by row id; never whole rows. With the dedupe index, only the
+    // hashes it matches, from the earliest slice they may be in; often none.
+    const index = this.dedupe.status === "built" ? this.dedupe.thread! : undefined;
+    let ids: LoadedIds | undefined;
+    let candidates: string[] = [];
+    let readFrom = dedupeSinceMs;
+    if (index) {
+      const columns = await this.writer.queryColumns(
+        `SELECT ${HASH_HALVES("hash")}, received_at::DOUBLE AS received_at FROM ingest_ids`,
+      );
+      ids = [columns.hi, columns.lo, columns.received_at] as LoadedIds;
+      const [hi, lo] = ids;
+      const matched = await index.check(hi, lo, dedupeSinceMs);
+      candidates = matched.candidates.map((i) => ((BigInt(hi[i]!) << 32n) | BigInt(lo[i]!)).toString());
+      readFrom = matched.from;
+    }
+    const readWindow = !index || candidates.length > 0;
+    const stored = readWindow
+      ? `message_id IN (SELECT message_id FROM events WHERE rowid IN (
+           SELECT rowid FROM events WHERE received_at >= epoch_ms($1) AND message_hash IN (
+             ${index ? "SELECT unnest($2::VARCHAR[])::UBIGINT" : "SELECT hash FROM ingest_ids"})))`
+      : "false";
     await tx.run(
       `CREATE OR REPLACE TEMP TABLE ingest_held AS
-       WITH b AS (SELECT message_id, count(*) AS n FROM ingest_keys WHERE kind = 'event' GROUP BY message_id),
-            seen AS (SELECT message_id FROM events WHERE rowid IN (
-                       SELECT rowid FROM events
-                       WHERE received_at >= epoch_ms($1)
-                         AND message_hash IN (SELECT ${messageHash("message_id")} FROM b)))
-       SELECT * FROM (SELECT message_id, n > 1 AS repeated, message_id IN (SELECT message_id FROM seen) AS stored
-                      FROM b)
+       SELECT * FROM (SELECT message_id, n > 1 AS repeated, ${stored} AS stored FROM ingest_ids)
        WHERE repeated OR stored`,
-      [dedupeSinceMs],
+      !readWindow ? [] : index ? [readFrom, candidates] : [readFrom],
     );
     let events = await tx.run(
       `INSERT INTO events SELECT ${EVENT_ROW} FROM ${readLog(EVENT_COLUMNS)} l
@@ -433,8 +534,9 @@ export class DuckDBWarehouse implements Warehouse {
     await tx.run(`INSERT OR REPLACE INTO ingest_state VALUES ('loaded_segment', $1)`, [upToSegment]);
     // Not kept until the next load: after a burst they would hold memory while the server idles.
     await tx.run("DROP TABLE ingest_keys");
+    await tx.run("DROP TABLE ingest_ids");
     await tx.run("DROP TABLE ingest_held");
-    return { events, duplicates: counts.eventRows - events, rejected, links };
+    return { result: { events, duplicates: counts.eventRows - events, rejected, links }, ids };
   }
 
   /**
@@ -581,6 +683,7 @@ export class DuckDBWarehouse implements Warehouse {
       this.memoryLimit,
       this.idleMemory,
       this.reads,
+      this.dedupe,
     );
     reads.shared = true;
     return reads;
@@ -594,6 +697,7 @@ export class DuckDBWarehouse implements Warehouse {
     // A warehouse from withOwnReader() shares the instance and the writer with the one that opened them.
     if (this.shared) return;
     await this.writer.serial(async () => undefined);
+    await this.dedupe.thread?.close();
     this.writer.raw.closeSync();
     this.instance.closeSync();
   }
