@@ -47,10 +47,6 @@ export class DedupeIndex {
     return this.count;
   }
 
-  get bytes(): number {
-    return this.slots.byteLength;
-  }
-
   /** How many more messages fit before the table is full. */
   get room(): number {
     return DedupeIndex.roomIn(this.slots.length) - this.count;
