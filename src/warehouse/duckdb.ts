@@ -439,8 +439,8 @@ export class DuckDBWarehouse implements Warehouse {
     await thread.reset(DedupeIndex.sliceFor(Date.now() - sinceMs), slots);
     const adds: Promise<boolean>[] = [];
     // In pieces of rows, each read whole: a streamed read waits for the event loop at every 2,048-row
-    // chunk, and under full-speed ingest that held the loader for minutes. A piece's adds block the
-    // loop for ~40 ms.
+    // chunk, and under full-speed ingest that held the loader for minutes. The thread places each piece
+    // while the next is read.
     for (let from = first; from <= last; from += BUILD_PIECE_ROWS) {
       const piece = await this.writer.queryColumns(
         `SELECT ${HASH_HALVES("message_hash")}, epoch_ms(received_at)::DOUBLE AS received_at
