@@ -1,7 +1,8 @@
 /**
  * Ingest benchmark over loopback: durable /v1/batch (100-event batches, concurrent connections) and
- * single /v1/track calls against the real server process, beside the JSON.parse ceiling of the same
- * payloads on the same machine. `npm run bench`; BENCH_SECONDS (default 10) per scenario,
+ * single /v1/track calls against the real server process, beside two floors measured in the same run
+ * on the same machine: the JSON.parse ceiling of the same payloads, and a bare durable server
+ * (bench/bare-server.ts) under the same load. `npm run bench`; BENCH_SECONDS (default 10) per scenario,
  * BENCH_SOAK_SECONDS for an optional long batch run that watches the server's memory.
  *
  * The client is wrk when it is installed (Debian's package `wrk`; BENCH_CLIENT=wrk|autocannon to choose):
@@ -16,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { ingestLogDir } from "../src/config.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
-import { addSource, startServer, tempDir } from "../test/support.js";
+import { addSource, startListening, startServer, tempDir } from "../test/support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
@@ -222,6 +223,12 @@ try {
   const db = `${tmp.dir}/bench.duckdb`;
   writeKey = await addSource(db, "bench");
   const ceiling = jsonParseCeiling();
+  // What this machine does without Touchpoint in this hour: the issue's targets were set against it.
+  const barePath = fileURLToPath(new URL("./bare-server.js", import.meta.url));
+  const bareServer = await startListening([barePath, tmp.dir]);
+  const bareBatch = await load(bareServer.url, BATCH, 50, SECONDS, bareServer.process.pid!);
+  const bareSingle = await load(bareServer.url, 0, 50, SECONDS, bareServer.process.pid!);
+  await bareServer.stop();
   // A larger young generation halves the garbage collector's share at this allocation rate (docs/configuration.md).
   const server = await startServer(db, { NODE_OPTIONS: "--max-semi-space-size=64" });
   const pid = server.process.pid!;
@@ -232,6 +239,7 @@ try {
   // Acknowledged is not loaded: a loader falling behind shows as log still waiting when the runs end.
   const waiting = waitingLog(ingestLogDir(db));
   const runSeconds = 2 * SECONDS + SOAK;
+  const bareBatchEvents = bareBatch.requestsPerSecond * BATCH;
   const stopping = performance.now();
   const code = await server.stop();
   const stopSeconds = (performance.now() - stopping) / 1000;
@@ -249,8 +257,10 @@ try {
     "| scenario | throughput | p50 | p99 | non-2xx | server peak RSS | server CPU: JS thread + other threads (cores) | client CPU (cores) |",
     "|---|---|---|---|---|---|---|---|",
     `| JSON.parse ceiling, same ${(ceiling.bodyBytes / 1024).toFixed(0)} KB batch bodies | ${fmt(ceiling.eventsPerSecond)} events/s | | | | | | |`,
-    `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${((100 * batchEvents) / ceiling.eventsPerSecond).toFixed(0)} % of ceiling) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx}${errors(batch)} | ${batch.peakRss.toFixed(0)} MB | ${cpuShare(batch)} | ${batch.clientCpu.toFixed(2)} |`,
-    `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s | ${single.p50} ms | ${single.p99} ms | ${single.non2xx}${errors(single)} | ${single.peakRss.toFixed(0)} MB | ${cpuShare(single)} | ${single.clientCpu.toFixed(2)} |`,
+    `| bare durable server, /v1/batch | ${fmt(bareBatchEvents)} events/s | ${bareBatch.p50} ms | ${bareBatch.p99} ms | ${bareBatch.non2xx}${errors(bareBatch)} | ${bareBatch.peakRss.toFixed(0)} MB | ${cpuShare(bareBatch)} | ${bareBatch.clientCpu.toFixed(2)} |`,
+    `| bare durable server, /v1/track | ${fmt(bareSingle.requestsPerSecond)} req/s | ${bareSingle.p50} ms | ${bareSingle.p99} ms | ${bareSingle.non2xx}${errors(bareSingle)} | ${bareSingle.peakRss.toFixed(0)} MB | ${cpuShare(bareSingle)} | ${bareSingle.clientCpu.toFixed(2)} |`,
+    `| /v1/batch, 100 events, 50 connections, durable | ${fmt(batchEvents)} events/s (${pct(batchEvents, ceiling.eventsPerSecond)} of ceiling, ${pct(batchEvents, bareBatchEvents)} of bare) | ${batch.p50} ms | ${batch.p99} ms | ${batch.non2xx}${errors(batch)} | ${batch.peakRss.toFixed(0)} MB | ${cpuShare(batch)} | ${batch.clientCpu.toFixed(2)} |`,
+    `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s (${pct(single.requestsPerSecond, bareSingle.requestsPerSecond)} of bare) | ${single.p50} ms | ${single.p99} ms | ${single.non2xx}${errors(single)} | ${single.peakRss.toFixed(0)} MB | ${cpuShare(single)} | ${single.clientCpu.toFixed(2)} |`,
     ...(soak
       ? [
           `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx}${errors(soak)} | ${soak.peakRss.toFixed(0)} MB | ${cpuShare(soak)} | ${soak.clientCpu.toFixed(2)} |`,
@@ -297,6 +307,10 @@ function errors(r: { errors: number }): string {
 
 function cpuShare(r: { cpuMain: number; cpuOther: number }): string {
   return `${r.cpuMain.toFixed(2)} + ${r.cpuOther.toFixed(2)}`;
+}
+
+function pct(part: number, whole: number): string {
+  return `${((100 * part) / whole).toFixed(0)} %`;
 }
 
 function fmt(n: number): string {

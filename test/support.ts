@@ -61,12 +61,17 @@ export interface RunningServer {
   kill: () => Promise<void>;
 }
 
-export async function startServer(
+export function startServer(
   db: string,
   env: NodeJS.ProcessEnv = {},
   args: string[] = [],
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, "serve", "--db", db, "--port", "0", ...args], {
+  return startListening([CLI, "serve", "--db", db, "--port", "0", ...args], env);
+}
+
+/** Runs a Node script that prints `listening on URL` once it serves (the server, a benchmark's floor). */
+export async function startListening(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
