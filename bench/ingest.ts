@@ -263,7 +263,7 @@ try {
     `| /v1/track, single events, 50 connections, durable | ${fmt(single.requestsPerSecond)} req/s (${pct(single.requestsPerSecond, bareSingle.requestsPerSecond)} of bare) | ${single.p50} ms | ${single.p99} ms | ${single.non2xx}${errors(single)} | ${single.peakRss.toFixed(0)} MB | ${cpuShare(single)} | ${single.clientCpu.toFixed(2)} |`,
     ...(soak
       ? [
-          `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx}${errors(soak)} | ${soak.peakRss.toFixed(0)} MB | ${cpuShare(soak)} | ${soak.clientCpu.toFixed(2)} |`,
+          `| /v1/batch soak, ${SOAK} s | ${fmt(soak.requestsPerSecond * BATCH)} events/s (${pct(soak.requestsPerSecond * BATCH, bareBatchEvents)} of bare) | ${soak.p50} ms | ${soak.p99} ms | ${soak.non2xx}${errors(soak)} | ${soak.peakRss.toFixed(0)} MB | ${cpuShare(soak)} | ${soak.clientCpu.toFixed(2)} |`,
         ]
       : []),
     "",

@@ -149,3 +149,26 @@ test("lone surrogates, which DuckDB's JSON reader refuses, become U+FFFD; pairs 
   assert.equal(dead.kind, "rejected");
   assert.equal(r.rejected[0]!.index, 1);
 });
+
+test("row strings that need escaping (quotes, backslashes, control characters) read back as sent", () => {
+  const odd = ['a"b', "c\\d", "e\nf\tg\u0001", "emoji 😀", "line\u2028sep\u007f", "plain-id", ""];
+  const messages = odd.map((text, i) => ({
+    type: "track",
+    event: text || "E",
+    anonymousId: `${text}${i}`,
+    userId: `u${text}`,
+    messageId: `m${i}${text}`,
+    context: { page: { url: `https://shop.example/${text}`, referrer: text } },
+  }));
+  const r = processMessages(messages, null, ctx());
+  assert.equal(r.accepted, odd.length);
+  rows(r.lines).forEach((row, i) => {
+    const text = odd[i]!;
+    assert.equal(row.event, text || "E");
+    assert.equal(row.anonymous_id, `${text}${i}`);
+    assert.equal(row.user_id, `u${text}`);
+    assert.equal(row.message_id, `m${i}${text}`);
+    assert.equal(row.url, `https://shop.example/${text}`);
+    if (text.trim()) assert.equal(row.referrer, text.trim());
+  });
+});

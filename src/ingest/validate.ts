@@ -27,7 +27,8 @@ export type Validation =
 const TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
 const MAX_ID_LENGTH = 512;
 
-const fail = (field: string | null, reason: string): Validation => ({ ok: false, field, reason });
+type Failure = Extract<Validation, { ok: false }>;
+const fail = (field: string | null, reason: string): Failure => ({ ok: false, field, reason });
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -39,24 +40,29 @@ function describe(v: unknown): string {
   return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
 }
 
-type IdResult = { id: string | null } | { error: string };
+const failed = (v: unknown): v is Failure => typeof v === "object" && v !== null;
 
-function readId(raw: Record<string, unknown>, field: string, blockList: readonly string[]): IdResult {
-  const v = raw[field];
-  if (v === undefined || v === null) return { id: null };
+// The fields are read by name, not in loops over field names: this runs for every event received.
+
+function readId(v: unknown, field: string, blockList: readonly string[]): string | null | Failure {
+  if (v === undefined || v === null) return null;
   if (typeof v === "number" && Number.isFinite(v))
-    return { id: isPlaceholderId(String(v), blockList) ? null : String(v) };
-  if (typeof v !== "string") return { error: `${field} must be a string, got ${describe(v)}` };
-  if (v.length > MAX_ID_LENGTH) return { error: `${field} is longer than ${MAX_ID_LENGTH} characters` };
+    return isPlaceholderId(String(v), blockList) ? null : String(v);
+  if (typeof v !== "string") return fail(field, `${field} must be a string, got ${describe(v)}`);
+  if (v.length > MAX_ID_LENGTH) return fail(field, `${field} is longer than ${MAX_ID_LENGTH} characters`);
   // Placeholder ids ("null", "undefined", "0"…) come from buggy clients: they would merge strangers.
-  return { id: isPlaceholderId(v, blockList) ? null : v };
+  return isPlaceholderId(v, blockList) ? null : v;
 }
 
-function readTime(raw: Record<string, unknown>, field: string): number | null | { error: string } {
-  const t = parseTime(raw[field]);
-  if (t === "invalid")
-    return { error: `${field} is not a valid ISO-8601 date-time: ${describe(raw[field])}` };
+function readTime(v: unknown, field: string): number | null | Failure {
+  const t = parseTime(v);
+  if (t === "invalid") return fail(field, `${field} is not a valid ISO-8601 date-time: ${describe(v)}`);
   return t;
+}
+
+function objectField(v: unknown, field: string): Failure | null {
+  if (v === undefined || v === null || isObject(v)) return null;
+  return fail(field, `${field} must be an object, got ${describe(v)}`);
 }
 
 /**
@@ -84,11 +90,12 @@ export function validateMessage(
     return fail("type", `type ${JSON.stringify(type)} sent to the /v1/${impliedType} endpoint`);
   }
 
-  for (const field of ["properties", "traits", "context", "integrations"] as const) {
-    if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field])) {
-      return fail(field, `${field} must be an object, got ${describe(raw[field])}`);
-    }
-  }
+  const badObject =
+    objectField(raw.properties, "properties") ??
+    objectField(raw.traits, "traits") ??
+    objectField(raw.context, "context") ??
+    objectField(raw.integrations, "integrations");
+  if (badObject) return badObject;
   if (raw.messageId !== undefined && (typeof raw.messageId !== "string" || raw.messageId.length === 0)) {
     return fail("messageId", `messageId must be a non-empty string, got ${describe(raw.messageId)}`);
   }
@@ -96,13 +103,15 @@ export function validateMessage(
     return fail("messageId", `messageId is longer than ${MAX_ID_LENGTH} characters`);
   }
 
-  const ids: Record<string, string | null> = {};
-  for (const field of ["anonymousId", "userId", "groupId", "previousId"]) {
-    const r = readId(raw, field, blockList);
-    if ("error" in r) return fail(field, r.error);
-    ids[field] = r.id;
-  }
-  if (!ids.userId && !ids.anonymousId) {
+  const anonymousId = readId(raw.anonymousId, "anonymousId", blockList);
+  if (failed(anonymousId)) return anonymousId;
+  const userId = readId(raw.userId, "userId", blockList);
+  if (failed(userId)) return userId;
+  const groupId = readId(raw.groupId, "groupId", blockList);
+  if (failed(groupId)) return groupId;
+  const previousId = readId(raw.previousId, "previousId", blockList);
+  if (failed(previousId)) return previousId;
+  if (!userId && !anonymousId) {
     const given = raw.userId ?? raw.anonymousId;
     return fail(
       "userId",
@@ -136,32 +145,32 @@ export function validateMessage(
     event = type === "page" ? "Page Viewed" : "Screen Viewed";
   } else if (type === "identify") event = "Identify";
   else if (type === "group") {
-    if (!ids.groupId) return fail("groupId", "groupId is required for group");
+    if (!groupId) return fail("groupId", "groupId is required for group");
     event = "Group";
   } else if (type === "alias") {
-    if (!ids.previousId) return fail("previousId", "previousId is required for alias");
-    if (!ids.userId) return fail("userId", "userId is required for alias");
+    if (!previousId) return fail("previousId", "previousId is required for alias");
+    if (!userId) return fail("userId", "userId is required for alias");
     event = "Alias";
   }
   if (event !== null && event.length > 1024) return fail("event", "event is longer than 1,024 characters");
 
-  let timestamp = readTime(raw, "timestamp");
-  if (timestamp !== null && typeof timestamp === "object") return fail("timestamp", timestamp.error);
-  const original = readTime(raw, "originalTimestamp");
-  if (original !== null && typeof original === "object") return fail("originalTimestamp", original.error);
+  let timestamp = readTime(raw.timestamp, "timestamp");
+  if (failed(timestamp)) return timestamp;
+  const original = readTime(raw.originalTimestamp, "originalTimestamp");
+  if (failed(original)) return original;
   timestamp ??= original;
-  const sentAt = readTime(raw, "sentAt");
-  if (sentAt !== null && typeof sentAt === "object") return fail("sentAt", sentAt.error);
+  const sentAt = readTime(raw.sentAt, "sentAt");
+  if (failed(sentAt)) return sentAt;
 
   return {
     ok: true,
     message: {
       type,
       messageId: (raw.messageId as string | undefined) ?? null,
-      anonymousId: ids.anonymousId ?? null,
-      userId: ids.userId ?? null,
-      groupId: ids.groupId ?? null,
-      previousId: ids.previousId ?? null,
+      anonymousId,
+      userId,
+      groupId,
+      previousId,
       event,
       timestamp,
       sentAt,
