@@ -76,6 +76,15 @@ test("a request still being handled once the ingest log has closed is answered 5
   assert.equal(res.statusCode, 503);
   assert.ok(Number(res.headers["retry-after"]) >= 1);
   assert.match(res.json().message, /stopping/);
+  // Dead letters of an import too: told to retry, not a failure of the log.
+  await assert.rejects(
+    s.ingestor.reject([{ raw: "not json", field: null, reason: "malformed JSON" }], {
+      name: "import",
+      kind: "server",
+      channel: null,
+    }),
+    /stopping/,
+  );
   await s.close();
 });
 

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { campaignFields, commerceFields, correctedTime, deviceInfo, parseTime } from "./enrich.js";
+import {
+  campaignFields,
+  commerceFields,
+  correctedTime,
+  deviceInfo,
+  parseTime,
+  toIsoStringTime,
+} from "./enrich.js";
 
 test("campaign fields come from context.campaign, else the page URL's utm query", () => {
   const fromContext = campaignFields({
@@ -95,4 +102,21 @@ test("clock skew: the timestamp moves by receivedAt − sentAt", () => {
   assert.equal(correctedTime(1_000_000, 1_060_000, 1_050_000), 990_000);
   assert.equal(correctedTime(1_000_000, null, 900_000), 900_000);
   assert.equal(correctedTime(1_000_000, 1_060_000, null), 1_000_000);
+});
+
+test("toISOString-shaped times read as Date.parse reads them, odd ones included", () => {
+  const pad = (n: number, w: number) => String(n).padStart(w, "0");
+  const odd = ["2026-02-29T00:00:00.000Z", "2024-02-29T23:59:59.999Z", "2026-04-31T12:00:00.000Z"];
+  odd.push("2026-01-01T24:00:00.000Z", "2026-13-01T00:00:00.000Z", "0050-01-01T00:00:00.000Z");
+  odd.push("2026-00-10T00:00:00.000Z", "2026-01-32T00:00:00.000Z", "2026-01-01T00:60:00.000Z");
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 48271) % 2147483647;
+    return seed % n;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const s = `${pad(900 + next(2200), 4)}-${pad(next(14), 2)}-${pad(next(33), 2)}T${pad(next(25), 2)}:${pad(next(61), 2)}:${pad(next(61), 2)}.${pad(next(1000), 3)}Z`;
+    odd.push(s);
+  }
+  for (const s of odd) assert.equal(Object.is(toIsoStringTime(s), Date.parse(s)), true, s);
 });

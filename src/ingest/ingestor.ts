@@ -120,9 +120,13 @@ export class Ingestor {
    * the ingestor is closing (a request still being handled at shutdown is told to retry, not a 500).
    */
   checkCapacity(): void {
-    if (this.closing) throw new OverloadedError(5, "the server is stopping; retry later");
+    this.checkOpen();
     if (this.log.pendingBytes > this.settings.maxPendingBytes) throw new OverloadedError(1);
     if (this.log.backlogBytes > this.settings.maxBacklogBytes) throw new OverloadedError(5);
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new OverloadedError(5, "the server is stopping; retry later");
   }
 
   /** Resolves once the accepted messages are durable (fsynced); rejected ones are dead-lettered too. */
@@ -166,6 +170,7 @@ export class Ingestor {
     items: { raw: string; field: string | null; reason: string }[],
     source: SourceInfo,
   ): Promise<void> {
+    this.checkOpen();
     const ctx = { receivedAt: Date.now(), source };
     await this.log.append(items.map((i) => deadLetter(i.raw, i.field, i.reason, ctx)).join(""));
   }
