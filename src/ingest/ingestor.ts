@@ -36,6 +36,9 @@ export interface IngestOutcome {
   rejected: RejectedItem[];
 }
 
+/** Identity-link candidates decided between two turns of the event loop (~10 ms of work). */
+const DECISION_SLICE = 2_000;
+
 type Logger = { info(msg: string): void; error(msg: string): void };
 
 /** The ingestion path: write keys → validation and enrichment → durable log → warehouse. */
@@ -65,7 +68,8 @@ export class Ingestor {
     let replayFailed = () => {};
     const loader = new Loader(wh, log, {
       dedupeWindowMs: settings.dedupeWindowMs,
-      decideLinks: (c) => ingestor.decideLinks(c),
+      // The graph of the moment: an erasure may replace it with one read again from the warehouse.
+      decideLinks: (c) => decideLinks(ingestor.graph, c),
       onError: async (segment, err) => {
         logger.error(`loading ingest segment ${segment.number} failed (will retry): ${err.message}`);
         replayFailed();
@@ -226,20 +230,30 @@ export class Ingestor {
     }
     this.graph = graph;
   }
+}
 
-  private decideLinks(candidates: LinkCandidate[]): IdentityDecision {
-    const links: DecidedLink[] = [];
-    const changes = new Map<string, IdentityDecision["changes"][number]>();
-    for (const c of candidates) {
-      const r = this.graph.link({
-        from: { kind: c.fromKind, id: c.fromId },
-        to: { kind: c.toKind, id: c.toId },
-        kind: c.linkKind,
-        seenAt: c.seenAt,
-      });
-      links.push({ ...c, status: r.status, reason: r.status === "refused" ? r.reason : null });
-      if (r.status === "linked") for (const ch of r.changes) changes.set(`${ch.kind}:${ch.id}`, ch);
-    }
-    return { links, changes: [...changes.values()] };
+/**
+ * Decides link candidates in order on the identity graph. A burst (a client's backlog, a new site's
+ * first hour) can bring tens of thousands at once, each a few microseconds: they are decided a slice at
+ * a time so the requests waiting on the same thread are served in between.
+ */
+export async function decideLinks(
+  graph: IdentityGraph,
+  candidates: LinkCandidate[],
+): Promise<IdentityDecision> {
+  const links: DecidedLink[] = [];
+  const changes = new Map<string, IdentityDecision["changes"][number]>();
+  for (let i = 0; i < candidates.length; i++) {
+    if (i > 0 && i % DECISION_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const c = candidates[i]!;
+    const r = graph.link({
+      from: { kind: c.fromKind, id: c.fromId },
+      to: { kind: c.toKind, id: c.toId },
+      kind: c.linkKind,
+      seenAt: c.seenAt,
+    });
+    links.push({ ...c, status: r.status, reason: r.status === "refused" ? r.reason : null });
+    if (r.status === "linked") for (const ch of r.changes) changes.set(`${ch.kind}:${ch.id}`, ch);
   }
+  return { links, changes: [...changes.values()] };
 }

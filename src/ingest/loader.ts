@@ -1,16 +1,11 @@
-import type {
-  IdentityDecision,
-  LinkCandidate,
-  SegmentLoadResult,
-  Warehouse,
-} from "../warehouse/warehouse.js";
+import type { DecideLinks, SegmentLoadResult, Warehouse } from "../warehouse/warehouse.js";
 import type { IngestLog, Segment } from "./ingest-log.js";
 import { repairSegment } from "./log-repair.js";
 
 export interface LoaderOptions {
   /** Retries of the same messageId are stored once within at least this window. */
   dedupeWindowMs: number;
-  decideLinks: (candidates: LinkCandidate[]) => IdentityDecision;
+  decideLinks: DecideLinks;
   /** Told of each failed load; the next attempt waits for what it returns. */
   onError?: (segment: Segment, err: Error) => void | Promise<void>;
   /** How often the warehouse is compacted, once caught up (default ten minutes). */

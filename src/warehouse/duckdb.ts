@@ -11,7 +11,7 @@ import { DedupeThread } from "./dedupe-thread.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
 import { migrate } from "./migrations.js";
 import type {
-  IdentityDecision,
+  DecideLinks,
   LinkCandidate,
   Queryable,
   Row,
@@ -392,7 +392,7 @@ export class DuckDBWarehouse implements Warehouse {
     files: readonly string[],
     upToSegment: number,
     dedupeSinceMs: number,
-    decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+    decideLinks: DecideLinks,
     catchingUp = false,
   ): Promise<SegmentLoadResult> {
     // The segments are read more than once rather than copied into a table whole: a copy of a
@@ -458,7 +458,7 @@ export class DuckDBWarehouse implements Warehouse {
     files: readonly string[],
     upToSegment: number,
     dedupeSinceMs: number,
-    decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+    decideLinks: DecideLinks,
   ): Promise<{ result: SegmentLoadResult; ids?: LoadedIds }> {
     await tx.run(`CREATE OR REPLACE TEMP TABLE ingest_keys AS SELECT * FROM ${readLog(`{${KEY_COLUMNS}}`)}`, [
       files,
@@ -591,19 +591,10 @@ export class DuckDBWarehouse implements Warehouse {
     });
   }
 
-  private async loadLinks(
-    tx: Queryable,
-    decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
-  ): Promise<number> {
+  private async loadLinks(tx: Queryable, decideLinks: DecideLinks): Promise<number> {
     // One candidate per distinct pair, first sighting first; pairs decided in an earlier batch are skipped.
-    const rows = await tx.query<{
-      link_kind: "identify" | "alias";
-      from_kind: "user" | "anonymous";
-      from_id: string;
-      to_id: string;
-      seen_at: number;
-      message_id: string;
-    }>(
+    // As columns: a burst of new pairs costs the JavaScript thread ~40 % less than as row objects.
+    const pairs = await this.writer.queryColumns(
       `WITH c AS (
          SELECT 'identify' AS link_kind, 'anonymous' AS from_kind, anonymous_id AS from_id, user_id AS to_id,
                 ts, message_id
@@ -617,24 +608,27 @@ export class DuckDBWarehouse implements Warehouse {
        ),
        d AS (SELECT link_kind, from_kind, from_id, to_id, min(ts) AS seen_at, arg_min(message_id, ts) AS message_id
              FROM c GROUP BY ALL)
-       SELECT d.* FROM d
+       SELECT d.* REPLACE (seen_at::DOUBLE AS seen_at) FROM d
        WHERE NOT EXISTS (SELECT 1 FROM identity_links l
                          WHERE l.from_kind = d.from_kind AND l.from_id = d.from_id
                            AND l.to_kind = 'user' AND l.to_id = d.to_id AND l.link_kind = d.link_kind)
        ORDER BY seen_at, message_id`,
     );
-    if (rows.length === 0) return 0;
-    const decision = decideLinks(
-      rows.map((r) => ({
-        linkKind: r.link_kind,
-        fromKind: r.from_kind,
-        fromId: r.from_id,
+    const seenAt = pairs.seen_at as Float64Array;
+    if (seenAt.length === 0) return 0;
+    const candidates: LinkCandidate[] = new Array(seenAt.length);
+    for (let i = 0; i < seenAt.length; i++) {
+      candidates[i] = {
+        linkKind: pairs.link_kind![i] as LinkCandidate["linkKind"],
+        fromKind: pairs.from_kind![i] as LinkCandidate["fromKind"],
+        fromId: pairs.from_id![i] as string,
         toKind: "user",
-        toId: r.to_id,
-        seenAt: r.seen_at,
-        messageId: r.message_id,
-      })),
-    );
+        toId: pairs.to_id![i] as string,
+        seenAt: seenAt[i]!,
+        messageId: pairs.message_id![i] as string,
+      };
+    }
+    const decision = await decideLinks(candidates);
     const [{ seq } = { seq: 0 }] = await tx.query<{ seq: number }>(
       "SELECT coalesce(max(seq), 0) AS seq FROM identity_links",
     );

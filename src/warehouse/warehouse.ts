@@ -31,6 +31,12 @@ export interface IdentityDecision {
   changes: { kind: "user" | "anonymous"; id: string; customerId: string }[];
 }
 
+/**
+ * Decides a load's identity-link candidates, in order. May take its time (a promise): a burst of new
+ * links is decided a slice at a time, between the requests the JavaScript thread also serves.
+ */
+export type DecideLinks = (candidates: LinkCandidate[]) => IdentityDecision | Promise<IdentityDecision>;
+
 export interface SegmentLoadResult {
   events: number;
   duplicates: number;
@@ -53,7 +59,7 @@ export interface Warehouse extends Queryable {
     files: readonly string[],
     upToSegment: number,
     dedupeSinceMs: number,
-    decideLinks: (candidates: LinkCandidate[]) => IdentityDecision,
+    decideLinks: DecideLinks,
     catchingUp?: boolean,
   ): Promise<SegmentLoadResult>;
   /**
