@@ -25,9 +25,11 @@ test("DuckDB's idle memory: a size as DuckDB reads one, 128MB unless set", () =>
     );
 });
 
-test("the dedupe index's memory: 128MB unless set, a size", () => {
+test("the dedupe index's memory: 128MB unless set, a size, or 0 for none", () => {
   assert.equal(loadConfig({}, {}).dedupeIndexMemory, 128e6);
   assert.equal(loadConfig({}, { TOUCHPOINT_DEDUPE_INDEX_MEMORY: "1GB" }).dedupeIndexMemory, 1e9);
+  assert.equal(loadConfig({}, { TOUCHPOINT_DEDUPE_INDEX_MEMORY: "0" }).dedupeIndexMemory, 0);
+  assert.equal(loadConfig({}, { TOUCHPOINT_DEDUPE_INDEX_MEMORY: "0MB" }).dedupeIndexMemory, 0);
   assert.throws(
     () => loadConfig({}, { TOUCHPOINT_DEDUPE_INDEX_MEMORY: "a lot" }),
     /TOUCHPOINT_DEDUPE_INDEX_MEMORY must be a size such as 128MB/,

@@ -97,7 +97,10 @@ export function loadConfig(
     duckdbThreads: overrides.duckdbThreads ?? threads(env.TOUCHPOINT_DUCKDB_THREADS),
     dedupeIndexMemory:
       overrides.dedupeIndexMemory ??
-      size("TOUCHPOINT_DEDUPE_INDEX_MEMORY", env.TOUCHPOINT_DEDUPE_INDEX_MEMORY ?? "128MB"),
+      // `0`, as docs/configuration.md says, turns the index off: no unit needed to say none.
+      (env.TOUCHPOINT_DEDUPE_INDEX_MEMORY?.trim() === "0"
+        ? 0
+        : size("TOUCHPOINT_DEDUPE_INDEX_MEMORY", env.TOUCHPOINT_DEDUPE_INDEX_MEMORY ?? "128MB")),
     verbose: overrides.verbose ?? env.TOUCHPOINT_VERBOSE === "1",
     ingest,
     rateLimits: {
