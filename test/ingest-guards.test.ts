@@ -88,6 +88,30 @@ test("a request still being handled once the ingest log has closed is answered 5
   await s.close();
 });
 
+test("after a restart the identity graph is read back from the warehouse: its guards still hold", async () => {
+  const first = await serve();
+  try {
+    await first.send([{ type: "identify", anonymousId: "kiosk-r", userId: "ann", messageId: "r1" }]);
+    await first.ingestor.flush();
+  } finally {
+    await first.close();
+  }
+  const again = await serve();
+  try {
+    await again.send([{ type: "identify", anonymousId: "kiosk-r", userId: "ben", messageId: "r2" }]);
+    await again.ingestor.flush();
+  } finally {
+    await again.close();
+  }
+  const links = await wh.query<{ to_id: string; status: string }>(
+    "SELECT to_id, status FROM identity_links WHERE from_id = 'kiosk-r' ORDER BY seq",
+  );
+  assert.deepEqual(
+    links.map((l) => `${l.to_id}:${l.status}`),
+    ["ann:linked", "ben:refused"],
+  );
+});
+
 test("a shared device does not merge two known customers; placeholder ids link nothing", async () => {
   const s = await serve({ placeholderIds: ["guest"] });
   try {

@@ -1,4 +1,4 @@
-import { IdentityGraph } from "../identity/identity-graph.js";
+import { IdentityGraph, type IdKind, type LinkInput } from "../identity/identity-graph.js";
 import type { PrivacySettings } from "../privacy/scrub.js";
 import { sourceForKey } from "../sources/sources.js";
 import type { DecidedLink, IdentityDecision, LinkCandidate, Warehouse } from "../warehouse/warehouse.js";
@@ -209,23 +209,19 @@ export class Ingestor {
       maxUserIdsPerCustomer: this.settings.maxUserIdsPerCustomer,
       blockList: this.settings.placeholderIds,
     });
-    const links = await this.wh.query<{
-      link_kind: "identify" | "alias";
-      from_kind: "user" | "anonymous";
-      from_id: string;
-      to_kind: "user" | "anonymous";
-      to_id: string;
-      seen_at: number;
-    }>(
-      `SELECT link_kind, from_kind, from_id, to_kind, to_id, ${this.wh.dialect.toEpochMs("seen_at")} AS seen_at
+    // As columns: at a start on a large warehouse (millions of links) row objects cost ~40 % more.
+    const links = await this.wh.queryColumns(
+      `SELECT link_kind, from_kind, from_id, to_kind, to_id,
+              CAST(${this.wh.dialect.toEpochMs("seen_at")} AS DOUBLE) AS seen_at
        FROM identity_links ORDER BY seq`,
     );
-    for (const l of links) {
+    const seenAt = links.seen_at as Float64Array;
+    for (let i = 0; i < seenAt.length; i++) {
       graph.link({
-        from: { kind: l.from_kind, id: l.from_id },
-        to: { kind: l.to_kind, id: l.to_id },
-        kind: l.link_kind,
-        seenAt: l.seen_at,
+        from: { kind: links.from_kind![i] as IdKind, id: links.from_id![i] as string },
+        to: { kind: links.to_kind![i] as IdKind, id: links.to_id![i] as string },
+        kind: links.link_kind![i] as LinkInput["kind"],
+        seenAt: seenAt[i]!,
       });
     }
     this.graph = graph;
