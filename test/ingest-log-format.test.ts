@@ -328,6 +328,15 @@ test("a warehouse that keeps refusing does not keep the server from starting, no
     dialect: duckdbDialect,
     lastLoadedSegment: async () => 0,
     query: async () => [],
+    // No identity links to read back.
+    queryColumns: async () => ({
+      link_kind: [],
+      from_kind: [],
+      from_id: [],
+      to_kind: [],
+      to_id: [],
+      seen_at: [],
+    }),
     loadSegments: async () => {
       throw new Error("IO Error: No space left on device");
     },
