@@ -22,6 +22,8 @@ export interface Segment {
   number: number;
   path: string;
   bytes: number;
+  /** It may hold dead letters: segments found at a start are assumed to. */
+  deadLetters: boolean;
 }
 
 const NAME = /^(\d{12})\.ndjson$/;
@@ -42,6 +44,7 @@ export class IngestLog {
   private pending: Buffer[] = [];
   private pendingWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private pendingLength = 0;
+  private pendingDeadLetters = false;
   private flushQueued = false;
   private io: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -86,7 +89,7 @@ export class IngestLog {
       }
       const bytes = cutTornTail(path);
       if (bytes === 0) unlinkSync(path);
-      else unloaded.push({ number: n, path, bytes });
+      else unloaded.push({ number: n, path, bytes, deadLetters: true });
     }
     const log = new IngestLog(dir, options);
     for (const s of unloaded) log.sealedBytes += s.bytes;
@@ -106,13 +109,17 @@ export class IngestLog {
     return this.pendingLength;
   }
 
-  /** Appends newline-terminated lines (text or UTF-8 bytes); resolves once they are on disk. */
-  append(lines: string | Buffer): Promise<void> {
+  /**
+   * Appends newline-terminated lines (text or UTF-8 bytes); resolves once they are on disk. `deadLetters`:
+   * some are rejected messages (the loader reads a segment for them only if it was told).
+   */
+  append(lines: string | Buffer, deadLetters: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new Error("the ingest log is closed"));
     if (lines.length === 0) return Promise.resolve();
     const data = typeof lines === "string" ? Buffer.from(lines, "utf8") : lines;
     this.pending.push(data);
     this.pendingLength += data.length;
+    this.pendingDeadLetters ||= deadLetters;
     const done = new Promise<void>((resolve, reject) => this.pendingWaiters.push({ resolve, reject }));
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -173,6 +180,9 @@ export class IngestLog {
     this.pending = [];
     this.pendingWaiters = [];
     this.pendingLength = 0;
+    // Before the write: a segment that holds a dead letter, even a torn one, says so.
+    this.active.deadLetters ||= this.pendingDeadLetters;
+    this.pendingDeadLetters = false;
     try {
       const { bytesWritten } = await this.fh.write(buf, 0, buf.length, this.active.bytes);
       if (bytesWritten !== buf.length)
@@ -212,7 +222,7 @@ export class IngestLog {
     } finally {
       await dir.close();
     }
-    this.active = { number: n, path, bytes: 0 };
+    this.active = { number: n, path, bytes: 0, deadLetters: false };
     this.activeSince = Date.now();
   }
 }

@@ -152,7 +152,7 @@ export class Ingestor {
       messageIdFor: options.messageIdFor,
     };
     const result = processMessages(messages, impliedType, ctx);
-    await this.log.append(result.lines);
+    await this.log.append(result.lines, result.rejected.length > 0);
     return { accepted: result.accepted, rejected: result.rejected };
   }
 
@@ -176,7 +176,7 @@ export class Ingestor {
   ): Promise<void> {
     this.checkOpen();
     const ctx = { receivedAt: Date.now(), source };
-    await this.log.append(items.map((i) => deadLetter(i.raw, i.field, i.reason, ctx)).join(""));
+    await this.log.append(items.map((i) => deadLetter(i.raw, i.field, i.reason, ctx)).join(""), true);
   }
 
   /** Seals what was written and waits until it is in the warehouse (for tests, imports and shutdown). */

@@ -41,7 +41,7 @@ test("a failed load is retried while serving, but not once the loader is finishi
     },
   });
   log.onSealed = (s) => loader.enqueue(s);
-  await log.append('{"kind":"event"}\n');
+  await log.append('{"kind":"event"}\n', false);
   await log.seal();
   // Serving: the loader keeps the segment and tries again a second later.
   await new Promise((r) => setTimeout(r, 1300));
@@ -88,9 +88,9 @@ async function twoLoads(rows: [number, number], cpuMs = 0) {
     paceLoads(ms);
   };
   log.onSealed = (s) => loader.enqueue(s);
-  await log.append('{"kind":"event"}\n');
+  await log.append('{"kind":"event"}\n', false);
   await log.seal();
-  await log.append('{"kind":"event"}\n');
+  await log.append('{"kind":"event"}\n', false);
   await log.seal();
   release();
   await loader.idle();
@@ -137,7 +137,7 @@ test("the warehouse is compacted once the loader has caught up, no more often th
   });
   log.onSealed = (s) => loader.enqueue(s);
   for (let i = 0; i < 2; i++) {
-    await log.append('{"kind":"event"}\n');
+    await log.append('{"kind":"event"}\n', false);
     await log.seal();
   }
   release();
@@ -151,7 +151,7 @@ test("the warehouse is compacted once the loader has caught up, no more often th
     compactEveryMs: 3_600_000,
   });
   log.onSealed = (s) => hourly.enqueue(s);
-  await log.append('{"kind":"event"}\n');
+  await log.append('{"kind":"event"}\n', false);
   await log.seal();
   await hourly.idle();
   assert.equal(loads, 3);
@@ -182,7 +182,7 @@ test("a failed compaction is reported and does not stop the loads", async () => 
   });
   log.onSealed = (s) => loader.enqueue(s);
   for (let i = 0; i < 2; i++) {
-    await log.append('{"kind":"event"}\n');
+    await log.append('{"kind":"event"}\n', false);
     await log.seal();
     await loader.idle();
   }
@@ -213,7 +213,12 @@ test("under a backlog a load waits for about two row groups' worth of log, until
   } as unknown as Warehouse;
   const log = { paceLoads: () => {}, loaded: () => {} } as unknown as IngestLog;
   const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
-  const segment = (number: number, mb: number) => ({ number, path: `${number}.ndjson`, bytes: mb * MB });
+  const segment = (number: number, mb: number) => ({
+    number,
+    path: `${number}.ndjson`,
+    bytes: mb * MB,
+    deadLetters: false,
+  });
   const tick = (ms = 50) => new Promise((r) => setTimeout(r, ms));
 
   loader.enqueue(segment(1, 40)); // a large load: the log is arriving fast

@@ -134,7 +134,7 @@ export class Loader {
       const wallStart = performance.now();
       try {
         const result = await this.warehouse.loadSegments(
-          segments.map((s) => s.path),
+          segments,
           segments.at(-1)!.number,
           Date.now() - this.options.dedupeWindowMs,
           this.options.decideLinks,

@@ -10,6 +10,8 @@ import { Connection, DuckDBWarehouse, Reads } from "./duckdb.js";
 const eventLine = (id: string, receivedAt: number, event: string) =>
   `${JSON.stringify({ kind: "event", message_id: id, type: "track", event, anonymous_id: "a1", ts: receivedAt, received_at: receivedAt, source: "web", channel: "Direct", is_bot: false, properties: {}, traits: {}, context: {} })}\n`;
 const noLinks = () => ({ links: [], changes: [] });
+/** Segments of event lines only. */
+const logFiles = (...paths: string[]) => paths.map((path) => ({ path, deadLetters: false }));
 
 test("withOwnReader: its own reads see what the writer committed; closing it leaves the warehouse open", async () => {
   const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
@@ -74,7 +76,7 @@ test("loadSegments: a message id is stored once, the first received, and again o
       join(dir, "1.ndjson"),
       eventLine("old", now - 3 * day, "Old") + eventLine("m1", now - 1000, "First"),
     );
-    let r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - day, noLinks);
+    let r = await wh.loadSegments(logFiles(join(dir, "1.ndjson")), 1, now - day, noLinks);
     assert.deepEqual([r.events, r.duplicates], [2, 0]);
     // Within one load: the later copy of m2 comes first in the files, the earlier one is kept.
     writeFileSync(join(dir, "2.ndjson"), eventLine("m2", now - 10, "Later") + eventLine("m1", now, "Retry"));
@@ -82,7 +84,7 @@ test("loadSegments: a message id is stored once, the first received, and again o
       join(dir, "3.ndjson"),
       eventLine("m2", now - 20, "Earlier") + eventLine("old", now, "Old again"),
     );
-    r = await wh.loadSegments([join(dir, "2.ndjson"), join(dir, "3.ndjson")], 3, now - day, noLinks);
+    r = await wh.loadSegments(logFiles(join(dir, "2.ndjson"), join(dir, "3.ndjson")), 3, now - day, noLinks);
     assert.deepEqual([r.events, r.duplicates], [2, 2]);
     const rows = await wh.query<{ message_id: string; event: string }>(
       "SELECT message_id, event FROM events ORDER BY received_at",
@@ -91,6 +93,46 @@ test("loadSegments: a message id is stored once, the first received, and again o
       rows.map((x) => `${x.message_id}:${x.event}`),
       ["old:Old", "m1:First", "m2:Earlier", "old:Old again"],
     );
+    await wh.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a load larger than a row group keeps one row per message id; dead letters are read where the log has some", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "touchpoint-wh-"));
+  try {
+    const wh = await DuckDBWarehouse.open(join(dir, "w.duckdb"));
+    const now = Date.now();
+    const since = now - 86_400_000;
+    const lines = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => eventLine(`${prefix}${i}`, now - n + i, "E")).join("");
+    const rejectedLine = (reason: string) =>
+      `${JSON.stringify({ kind: "rejected", received_at: now, source: "web", reason, field: "type", payload: "{}" })}\n`;
+    writeFileSync(join(dir, "1.ndjson"), lines("a", 40_000) + eventLine("twice", now, "E").repeat(2));
+    let r = await wh.loadSegments(logFiles(join(dir, "1.ndjson")), 1, since, noLinks);
+    assert.deepEqual([r.events, r.duplicates, r.rejected], [40_001, 1, 0]);
+    // Three retries of stored messages and one repeated within the load, beside 35,000 new ones.
+    writeFileSync(
+      join(dir, "2.ndjson"),
+      eventLine("a5", now, "E") + lines("b", 35_000) + rejectedLine("kept") + eventLine("a39999", now, "E"),
+    );
+    writeFileSync(join(dir, "3.ndjson"), eventLine("b0", now, "E") + eventLine("twice", now, "E"));
+    r = await wh.loadSegments(
+      [
+        { path: join(dir, "2.ndjson"), deadLetters: true },
+        { path: join(dir, "3.ndjson"), deadLetters: false },
+      ],
+      3,
+      since,
+      noLinks,
+    );
+    assert.deepEqual([r.events, r.duplicates, r.rejected], [35_000, 4, 1]);
+    assert.deepEqual(
+      await wh.query("SELECT count(*)::INTEGER AS n, count(DISTINCT message_id)::INTEGER AS ids FROM events"),
+      [{ n: 75_001, ids: 75_001 }],
+    );
+    assert.deepEqual(await wh.query("SELECT reason FROM rejected_events"), [{ reason: "kept" }]);
     await wh.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -117,7 +159,7 @@ test("events stored before message hashes existed get one, and retries of them a
     assert.equal(row?.hashed, true);
     const now = Date.now();
     writeFileSync(join(dir, "1.ndjson"), eventLine("m1", now, "Retry") + eventLine("m2", now, "New"));
-    const r = await wh.loadSegments([join(dir, "1.ndjson")], 1, now - 86_400_000, noLinks);
+    const r = await wh.loadSegments(logFiles(join(dir, "1.ndjson")), 1, now - 86_400_000, noLinks);
     assert.deepEqual([r.events, r.duplicates], [1, 1]);
     // Loads hash as the migration did.
     const hashes = await wh.query<{ same: boolean }>(
@@ -143,7 +185,7 @@ test("retries are found by the dedupe index across a restart, as it fills and is
   const load = async (wh: DuckDBWarehouse, ids: string[]) => {
     const file = join(dir, `${++segment}.ndjson`);
     writeFileSync(file, ids.map((id, i) => eventLine(id, now - ids.length + i, "E")).join(""));
-    const r = await wh.loadSegments([file], segment, since, noLinks);
+    const r = await wh.loadSegments(logFiles(file), segment, since, noLinks);
     return [r.events, r.duplicates];
   };
   const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);

@@ -44,6 +44,13 @@ export interface SegmentLoadResult {
   links: number;
 }
 
+/** A sealed ingest-log segment, as a load reads it. */
+export interface LogFile {
+  path: string;
+  /** It may hold dead letters (rejected messages): only then does a load read it for them. */
+  deadLetters: boolean;
+}
+
 export interface Warehouse extends Queryable {
   readonly dialect: Dialect;
   /** Runs `fn` in one transaction on the write connection; rolls back if it throws. */
@@ -56,7 +63,7 @@ export interface Warehouse extends Queryable {
    * the load may take all the engine's threads; otherwise it takes fewer, for less CPU per event.
    */
   loadSegments(
-    files: readonly string[],
+    files: readonly LogFile[],
     upToSegment: number,
     dedupeSinceMs: number,
     decideLinks: DecideLinks,
