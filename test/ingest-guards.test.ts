@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { ingestLogDir, loadConfig } from "../src/config.js";
-import { Ingestor } from "../src/ingest/ingestor.js";
+import { answerDelayMs, Ingestor } from "../src/ingest/ingestor.js";
 import { buildApp } from "../src/server/app.js";
 import { createSource } from "../src/sources/sources.js";
 import { openWarehouse } from "../src/warehouse/duckdb.js";
@@ -40,7 +42,7 @@ async function serve(settings: NonNullable<Parameters<typeof loadConfig>[0]>["in
     await app.close();
     await ingestor.close();
   };
-  return { ingestor, send, close };
+  return { ingestor, config, send, close };
 }
 
 test("under overload the API answers 503 with Retry-After, and what it acknowledged is kept", async () => {
@@ -67,6 +69,34 @@ test("under overload the API answers 503 with Retry-After, and what it acknowled
     rows.map((r) => r.message_id),
     ["over-1", "over-3"],
   );
+});
+
+test("under a backlog answers are held, longer as it grows, and what they acknowledged is kept", async () => {
+  const s = await serve({ maxBacklogBytes: 4_000 });
+  const logBytes = () =>
+    readdirSync(ingestLogDir(s.config.db)).reduce(
+      (sum, f) => sum + statSync(join(ingestLogDir(s.config.db), f)).size,
+      0,
+    );
+  const event = (n: number) => ({ type: "track", event: "A", anonymousId: "paced", messageId: `paced-${n}` });
+  try {
+    // The segment is sealed after a minute: what is sent stays in the backlog.
+    assert.equal((await s.send([1, 2, 3, 4, 5].map(event))).statusCode, 200);
+    const started = performance.now();
+    const res = await s.send([event(6)]);
+    const took = performance.now() - started;
+    assert.equal(res.statusCode, 200);
+    const held = answerDelayMs(logBytes(), 4_000);
+    assert.ok(held >= 200, `the backlog (${logBytes()} bytes) is well past an eighth of the bound`);
+    assert.ok(took >= held - 2, `the answer waited ${took.toFixed(0)} ms, at least ${held.toFixed(0)}`);
+    await s.ingestor.flush();
+  } finally {
+    await s.close();
+  }
+  const [row] = await wh.query<{ n: number }>(
+    "SELECT count(*)::INTEGER AS n FROM events WHERE anonymous_id = 'paced'",
+  );
+  assert.equal(row?.n, 6);
 });
 
 test("a request still being handled once the ingest log has closed is answered 503, not 500", async () => {

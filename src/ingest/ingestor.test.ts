@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IdentityGraph } from "../identity/identity-graph.js";
 import type { LinkCandidate } from "../warehouse/warehouse.js";
-import { decideLinks } from "./ingestor.js";
+import { answerDelayMs, decideLinks } from "./ingestor.js";
 
 const candidate = (i: number, user: string): LinkCandidate => ({
   linkKind: "identify",
@@ -47,4 +47,16 @@ test("a burst of link candidates is decided in order, letting the event loop tur
   );
   const customers = new Set(decision.changes.map((c) => c.customerId));
   assert.equal(customers.size, 2_500);
+});
+
+test("answers are held once the backlog passes an eighth of its bound, up to a second at the bound", () => {
+  const max = 2048;
+  assert.equal(answerDelayMs(0, max), 0);
+  assert.equal(answerDelayMs(256, max), 0);
+  const delays = [300, 600, 1200, 1800, 2048].map((b) => answerDelayMs(b, max));
+  assert.ok(delays[0]! > 0);
+  for (let i = 1; i < delays.length; i++)
+    assert.ok(delays[i]! > delays[i - 1]!, "longer as the backlog grows");
+  assert.equal(answerDelayMs(2048, max), 1000);
+  assert.equal(answerDelayMs(4096, max), 1000);
 });

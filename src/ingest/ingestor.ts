@@ -10,7 +10,10 @@ import { deadLetter, type PipelineContext, processMessages, type SourceInfo } fr
 export interface IngestSettings {
   dedupeWindowMs: number;
   maxEventBytes: number;
-  /** Answer 503 once this many accepted bytes wait for the warehouse (disk backlog). */
+  /**
+   * Answer 503 once this many accepted bytes wait for the warehouse (disk backlog); from an eighth of it
+   * on, answers are held a while (answerDelayMs).
+   */
   maxBacklogBytes: number;
   /** Answer 503 once this many bytes wait in memory for the disk. */
   maxPendingBytes: number;
@@ -31,9 +34,37 @@ export class OverloadedError extends Error {
   }
 }
 
+export interface IngestOptions {
+  sentAt?: number | null;
+  receivedAt?: number;
+  messageIdFor?: (index: number) => string;
+}
+
 export interface IngestOutcome {
   accepted: number;
   rejected: RejectedItem[];
+}
+
+/**
+ * Back-pressure: answers are held once the log waiting for the warehouse passes this share of its bound,
+ * longer as it grows, up to MAX_ANSWER_DELAY_MS at the bound (where 503s begin).
+ */
+const PACE_FROM_SHARE = 1 / 8;
+const MAX_ANSWER_DELAY_MS = 1_000;
+
+/**
+ * How long an answer waits after its events are durable, given the backlog. Clients that wait for their
+ * answers (Segment's libraries, a fixed pool of senders) then send about as fast as the warehouse loads,
+ * and reports stay seconds behind, instead of the backlog growing to its bound and every request
+ * failing at once.
+ */
+export function answerDelayMs(backlogBytes: number, maxBacklogBytes: number): number {
+  const from = maxBacklogBytes * PACE_FROM_SHARE;
+  if (backlogBytes <= from) return 0;
+  return Math.min(
+    MAX_ANSWER_DELAY_MS,
+    (MAX_ANSWER_DELAY_MS * (backlogBytes - from)) / (maxBacklogBytes - from),
+  );
 }
 
 /** Identity-link candidates decided between two turns of the event loop (~10 ms of work). */
@@ -133,12 +164,27 @@ export class Ingestor {
     if (this.closing) throw new OverloadedError(5, "the server is stopping; retry later");
   }
 
-  /** Resolves once the accepted messages are durable (fsynced); rejected ones are dead-lettered too. */
+  /**
+   * Resolves once the accepted messages are durable (fsynced); rejected ones are dead-lettered too.
+   * Under a backlog the answer is held a while longer (answerDelayMs).
+   */
   async ingest(
     messages: readonly unknown[],
     impliedType: MessageType | null,
     source: SourceInfo,
-    options: { sentAt?: number | null; receivedAt?: number; messageIdFor?: (index: number) => string } = {},
+    options: IngestOptions = {},
+  ): Promise<IngestOutcome> {
+    const outcome = await this.write(messages, impliedType, source, options);
+    const delay = answerDelayMs(this.log.backlogBytes, this.settings.maxBacklogBytes);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return outcome;
+  }
+
+  private async write(
+    messages: readonly unknown[],
+    impliedType: MessageType | null,
+    source: SourceInfo,
+    options: IngestOptions,
   ): Promise<IngestOutcome> {
     this.checkCapacity();
     const ctx: PipelineContext = {
@@ -158,15 +204,15 @@ export class Ingestor {
 
   /**
    * For bulk loads (imports, the demo): waits for the warehouse to catch up instead of failing when the
-   * backlog grows, then ingests like `ingest`.
+   * backlog grows, then ingests like `ingest`, without its back-pressure.
    */
   async ingestBulk(
     messages: readonly unknown[],
     source: SourceInfo,
-    options: { messageIdFor?: (index: number) => string } = {},
+    options: Pick<IngestOptions, "messageIdFor"> = {},
   ): Promise<IngestOutcome> {
     if (this.log.backlogBytes > this.settings.maxBacklogBytes / 2) await this.flush();
-    return this.ingest(messages, null, source, options);
+    return this.write(messages, null, source, options);
   }
 
   /** Dead-letters input that never became a message (an import line that is not JSON). */
