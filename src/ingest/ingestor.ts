@@ -67,8 +67,9 @@ export function answerDelayMs(backlogBytes: number, maxBacklogBytes: number): nu
   );
 }
 
-/** Identity-link candidates decided between two turns of the event loop (~10 ms of work). */
+/** Identity links decided, or read back, between two turns of the event loop (~10 ms of work). */
 const DECISION_SLICE = 2_000;
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Logger = { info(msg: string): void; error(msg: string): void };
 
@@ -245,9 +246,12 @@ export class Ingestor {
     }
   }
 
-  /** Re-reads the identity graph from the warehouse (after an erasure removed links). */
-  async reloadIdentity(): Promise<void> {
-    await this.rebuildIdentity();
+  /**
+   * Re-reads the identity graph from the warehouse (after an erasure removed links), between two loads:
+   * a load committing while the links are read would be missing from the new graph.
+   */
+  reloadIdentity(): Promise<void> {
+    return this.loader!.between(() => this.rebuildIdentity());
   }
 
   private async rebuildIdentity(): Promise<void> {
@@ -263,6 +267,8 @@ export class Ingestor {
     );
     const seenAt = links.seen_at as Float64Array;
     for (let i = 0; i < seenAt.length; i++) {
+      // Millions of links take seconds: requests are served in between (no load runs meanwhile).
+      if (i > 0 && i % DECISION_SLICE === 0) await turn();
       graph.link({
         from: { kind: links.from_kind![i] as IdKind, id: links.from_id![i] as string },
         to: { kind: links.to_kind![i] as IdKind, id: links.to_id![i] as string },
@@ -286,7 +292,7 @@ export async function decideLinks(
   const links: DecidedLink[] = [];
   const changes = new Map<string, IdentityDecision["changes"][number]>();
   for (let i = 0; i < candidates.length; i++) {
-    if (i > 0 && i % DECISION_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0 && i % DECISION_SLICE === 0) await turn();
     const c = candidates[i]!;
     const r = graph.link({
       from: { kind: c.fromKind, id: c.fromId },

@@ -255,3 +255,40 @@ test("under a backlog a load waits for about two row groups' worth of log, until
     "shutting down: loaded without waiting; 10 MB is light traffic, loaded on fewer threads",
   );
 });
+
+test("between runs after the load under way and holds the next one until it is done", async () => {
+  const loads: number[] = [];
+  const gates = [gate(), gate()];
+  const wh = {
+    loadSegments: async (segments: { number: number }[]) => {
+      loads.push(segments[0]!.number);
+      await gates[loads.length - 1]?.held;
+      return { events: 1, duplicates: 0, rejected: 0, links: 0 };
+    },
+  } as unknown as Warehouse;
+  const log = { paceLoads: () => {}, loaded: () => {} } as unknown as IngestLog;
+  const loader = new Loader(wh, log, { dedupeWindowMs: 0, decideLinks: () => ({ links: [], changes: [] }) });
+  const segment = (number: number) => ({ number, path: `${number}.ndjson`, bytes: 1, deadLetters: false });
+  const tick = () => new Promise((r) => setTimeout(r, 20));
+
+  loader.enqueue(segment(1));
+  await tick();
+  const steps: string[] = [];
+  const inside = gate();
+  const done = loader.between(async () => {
+    steps.push(`ran after loads ${loads.join(",")}`);
+    await inside.held;
+  });
+  await tick();
+  assert.deepEqual(steps, [], "waits for the load under way");
+  loader.enqueue(segment(2));
+  gates[0]!.release();
+  await tick();
+  assert.deepEqual(steps, ["ran after loads 1"]);
+  assert.deepEqual(loads, [1], "the next load waits");
+  inside.release();
+  await done;
+  gates[1]!.release();
+  await loader.idle();
+  assert.deepEqual(loads, [1, 2]);
+});

@@ -56,6 +56,11 @@ export class Loader {
   private rowsSinceRelease = 0;
   /** Ends the wait for more log (gather). */
   private wake: (() => void) | undefined;
+  /** The load under way, if any (settled either way). */
+  private loading: Promise<unknown> = Promise.resolve();
+  /** Calls of `between` waiting or running: no load starts while there is one. */
+  private pauses = 0;
+  private paused: Promise<void> = Promise.resolve();
   totals = { events: 0, duplicates: 0, rejected: 0, links: 0 };
 
   constructor(
@@ -79,6 +84,27 @@ export class Loader {
   finish(): void {
     this.finishing = true;
     this.wake?.();
+  }
+
+  /**
+   * Runs `fn` between two loads: after the load under way, if any, and before the next, which waits for
+   * it. For work that must see the warehouse and the identity graph agree (an identity rebuild).
+   */
+  async between<T>(fn: () => Promise<T>): Promise<T> {
+    this.pauses++;
+    const previous = this.paused;
+    let release = () => {};
+    this.paused = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      await previous;
+      await this.loading;
+      return await fn();
+    } finally {
+      this.pauses--;
+      release();
+    }
   }
 
   /** Resolves when every segment handed over so far is loaded. */
@@ -119,6 +145,7 @@ export class Loader {
     let heavy = false;
     while (this.queue.length > 0) {
       if (heavy) await this.gather();
+      while (this.pauses > 0) await this.paused;
       // Everything sealed so far goes in one transaction (up to a bound): under load the fixed cost of a
       // load, the dedupe scan above all, is shared by more events.
       const segments: Segment[] = [];
@@ -133,13 +160,15 @@ export class Loader {
       const started = process.cpuUsage();
       const wallStart = performance.now();
       try {
-        const result = await this.warehouse.loadSegments(
+        const loading = this.warehouse.loadSegments(
           segments,
           segments.at(-1)!.number,
           Date.now() - this.options.dedupeWindowMs,
           this.options.decideLinks,
           heavy,
         );
+        this.loading = loading.catch(() => undefined);
+        const result = await loading;
         const cpu = process.cpuUsage(started);
         this.busyMs += performance.now() - wallStart;
         this.queue.splice(0, segments.length);
