@@ -119,20 +119,18 @@ test("a request still being handled once the ingest log has closed is answered 5
 });
 
 test("after a restart the identity graph is read back from the warehouse: its guards still hold", async () => {
-  const first = await serve();
-  try {
-    await first.send([{ type: "identify", anonymousId: "kiosk-r", userId: "ann", messageId: "r1" }]);
-    await first.ingestor.flush();
-  } finally {
-    await first.close();
-  }
-  const again = await serve();
-  try {
-    await again.send([{ type: "identify", anonymousId: "kiosk-r", userId: "ben", messageId: "r2" }]);
-    await again.ingestor.flush();
-  } finally {
-    await again.close();
-  }
+  /** One server's life: the identify is loaded, then the server stops. */
+  const identifyOnce = async (userId: string, messageId: string) => {
+    const s = await serve();
+    try {
+      await s.send([{ type: "identify", anonymousId: "kiosk-r", userId, messageId }]);
+      await s.ingestor.flush();
+    } finally {
+      await s.close();
+    }
+  };
+  await identifyOnce("ann", "r1");
+  await identifyOnce("ben", "r2");
   const links = await wh.query<{ to_id: string; status: string }>(
     "SELECT to_id, status FROM identity_links WHERE from_id = 'kiosk-r' ORDER BY seq",
   );

@@ -58,9 +58,10 @@ type Columns = Record<string, Int32Array | Float64Array | unknown[]>;
  */
 const EVENT_COLUMNS = `{kind: 'VARCHAR', message_id: 'VARCHAR', type: 'VARCHAR', anonymous_id: 'VARCHAR',
   user_id: 'VARCHAR', previous_id: 'VARCHAR', ts: 'BIGINT', received_at: 'BIGINT', event: 'VARCHAR',
-  group_id: 'VARCHAR', sent_at: 'BIGINT', source: 'VARCHAR', channel: 'VARCHAR', utm_source: 'VARCHAR', utm_medium: 'VARCHAR', utm_campaign: 'VARCHAR',
-  utm_term: 'VARCHAR', utm_content: 'VARCHAR', referrer: 'VARCHAR', url: 'VARCHAR', device_type: 'VARCHAR',
-  is_bot: 'BOOLEAN', revenue: 'DOUBLE', currency: 'VARCHAR', properties: 'JSON', traits: 'JSON', context: 'JSON'}`;
+  group_id: 'VARCHAR', sent_at: 'BIGINT', source: 'VARCHAR', channel: 'VARCHAR', utm_source: 'VARCHAR',
+  utm_medium: 'VARCHAR', utm_campaign: 'VARCHAR', utm_term: 'VARCHAR', utm_content: 'VARCHAR',
+  referrer: 'VARCHAR', url: 'VARCHAR', device_type: 'VARCHAR', is_bot: 'BOOLEAN', revenue: 'DOUBLE',
+  currency: 'VARCHAR', properties: 'JSON', traits: 'JSON', context: 'JSON'}`;
 const REJECTED_COLUMNS = `{kind: 'VARCHAR', received_at: 'BIGINT', source: 'VARCHAR', reason: 'VARCHAR',
   field: 'VARCHAR', message_id: 'VARCHAR', anonymous_id: 'VARCHAR', user_id: 'VARCHAR', payload: 'VARCHAR'}`;
 const readLog = (columns: string) => `read_json($1, format = 'newline_delimited', columns = ${columns})`;
