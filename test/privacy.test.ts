@@ -168,6 +168,7 @@ test("the permission matrix: no token, a read token and an admin token on each r
       ["GET", `/api/customers/${id}/export`, 401, 403, 200],
       ["DELETE", `/api/customers/${id}`, 401, 403, 200],
       ["GET", "/api/no-such-report", 401, 404, 404],
+      ["POST", "/api/no-such-thing", 401, 404, 404, {}],
       ["POST", "/api/session", 200, 200, 200, { token: read }],
       ["GET", "/api/session", 401, 200, 200],
       ["DELETE", "/api/session", 401, 204, 204],

@@ -62,7 +62,9 @@ export function processMessages(
   const result = processOnce(messages, impliedType, ctx);
   // Rare (paired surrogates are written as they are; only a backslash written before "ud8…" by the
   // client also matches): redo the request with lone surrogates replaced by U+FFFD.
-  if (SURROGATE_ESCAPE.test(result.lines)) return processOnce(messages.map(wellFormed), impliedType, ctx);
+  // `includes` first: it skips most requests (no \u escape at all) at a fraction of the pattern's cost.
+  if (result.lines.includes("\\u") && SURROGATE_ESCAPE.test(result.lines))
+    return processOnce(messages.map(wellFormed), impliedType, ctx);
   return result;
 }
 

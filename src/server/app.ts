@@ -79,7 +79,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ statusCode: status, error: httpName(status), message: err.message });
   });
 
-  securityHeaders(app);
   app.decorateRequest("role", null);
   app.decorateRequest("actor", null);
   // Before the routes, whose schemas it collects.
@@ -111,18 +110,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  // Before the rate-limit plugin, which then leaves these routes alone: the tracking API limits each
-  // write key itself, at a fraction of the plugin's cost per request.
   await app.register(trackingRoutes, {
     prefix: "/v1",
     ingestor: deps.ingestor,
     perWriteKey: deps.rateLimits?.perWriteKey ?? 0,
   });
-  // Cookies are parsed before the rate limit, which counts a session like a token.
-  await app.register(cookie);
-  if (deps.rateLimits) await app.register(rateLimit, rateLimitOptions(deps.rateLimits));
-  // Only the query API and /openapi.json need a credential: a bearer token or the session cookie.
-  app.addHook("onRequest", authenticate(deps.warehouse));
+  // Everything else in its own context: its hooks (cookies, the rate limit, credentials, security
+  // headers) never run for the tracking API, which limits each write key itself and is called
+  // cross-origin; unknown paths are answered here, through the same hooks.
+  await app.register(async (site) => {
+    securityHeaders(site);
+    // Cookies are parsed before the rate limit, which counts a session like a token.
+    await site.register(cookie);
+    if (deps.rateLimits) await site.register(rateLimit, rateLimitOptions(deps.rateLimits));
+    // Only the query API and /openapi.json need a credential: a bearer token or the session cookie.
+    site.addHook("onRequest", authenticate(deps.warehouse));
+    site.setNotFoundHandler(async (request, reply) =>
+      reply.code(404).send({
+        statusCode: 404,
+        error: "Not Found",
+        message: `Route ${request.method}:${request.url} not found`,
+      }),
+    );
+    await siteRoutes(site, deps);
+  });
+
+  return app;
+}
+
+/** The query API, sign-in, survey pages, /health, /openapi.json and the dashboard. */
+async function siteRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(sessionRoutes, {
     prefix: "/api",
     warehouse: deps.warehouse,
@@ -159,8 +176,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.register(dashboard);
-
-  return app;
 }
 
 /**
