@@ -189,3 +189,37 @@ test("a shared device does not merge two known customers; placeholder ids link n
   );
   assert.equal(refused!.n, 1, "the refused link is recorded with its reason");
 });
+
+test("a change to stored identities runs between two loads, and the next load decides on the new graph", async () => {
+  const s = await serve();
+  const linkOf = async (user: string) =>
+    (
+      await wh.query<{ status: string }>(
+        "SELECT status FROM identity_links WHERE from_id = 'erased-device' AND to_id = $1",
+        [user],
+      )
+    ).map((r) => r.status);
+  try {
+    const identify = (user: string, id: string) =>
+      s.send([{ type: "identify", anonymousId: "erased-device", userId: user, messageId: id }]);
+    assert.equal((await identify("first-owner", "erase-1")).statusCode, 200);
+    await s.ingestor.flush();
+    assert.deepEqual(await linkOf("first-owner"), ["linked"]);
+
+    const loadedDuringChange = await s.ingestor.changeIdentities(async () => {
+      // Sealed and queued for the loader meanwhile, but not loaded until the change is done.
+      assert.equal((await identify("second-owner", "erase-2")).statusCode, 200);
+      await (s.ingestor as unknown as { log: { seal(): Promise<void> } }).log.seal();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const loaded = await wh.query("SELECT 1 FROM events WHERE message_id = 'erase-2'");
+      await wh.run("DELETE FROM identity_links WHERE from_id = 'erased-device'");
+      return loaded.length;
+    });
+    assert.equal(loadedDuringChange, 0);
+    await s.ingestor.flush();
+    // On the old graph the device still had an owner, and a second one would have been refused.
+    assert.deepEqual(await linkOf("second-owner"), ["linked"]);
+  } finally {
+    await s.close();
+  }
+});

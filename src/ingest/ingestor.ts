@@ -247,11 +247,18 @@ export class Ingestor {
   }
 
   /**
-   * Re-reads the identity graph from the warehouse (after an erasure removed links), between two loads:
-   * a load committing while the links are read would be missing from the new graph.
+   * Runs a change that removes stored identity links (an erasure) once everything accepted is loaded,
+   * then re-reads the identity graph, both between two loads: no load decides links on a graph that
+   * still holds what was removed, and none commits while the links are read back. `change` resolves to
+   * null when it removed nothing.
    */
-  reloadIdentity(): Promise<void> {
-    return this.loader!.between(() => this.rebuildIdentity());
+  async changeIdentities<T>(change: () => Promise<T | null>): Promise<T | null> {
+    await this.flush();
+    return this.loader!.between(async () => {
+      const changed = await change();
+      if (changed !== null) await this.rebuildIdentity();
+      return changed;
+    });
   }
 
   private async rebuildIdentity(): Promise<void> {

@@ -3,6 +3,7 @@ import { forgetCustomerInCache } from "../analysis/cache/event-cache.js";
 import { customerProfile, idsOf } from "../analysis/customer/customer.js";
 import type { CustomerProfile } from "../analysis/customer/report.js";
 import type { Catalog } from "../catalog/catalog.js";
+import type { Ingestor } from "../ingest/ingestor.js";
 import type { Warehouse } from "../warehouse/warehouse.js";
 import { audit } from "./audit.js";
 
@@ -138,16 +139,14 @@ export async function eraseCustomer(
 
 /**
  * Erasure on a running installation: loads what the ingest log still holds (so none of the customer's
- * acknowledged events arrive after it), erases, and rebuilds the identity graph without their links.
+ * acknowledged events arrive after it), then erases and rebuilds the identity graph without their
+ * links with no load in between (one would decide links on a graph that still holds the customer's).
  */
-export async function eraseLoadedCustomer(
+export function eraseLoadedCustomer(
   wh: Warehouse,
-  ingestor: { flush(): Promise<void>; reloadIdentity(): Promise<void> },
+  ingestor: Pick<Ingestor, "changeIdentities">,
   customerId: string,
   actor: string,
 ): Promise<Erasure | null> {
-  await ingestor.flush();
-  const erasure = await eraseCustomer(wh, customerId, actor);
-  if (erasure) await ingestor.reloadIdentity();
-  return erasure;
+  return ingestor.changeIdentities(() => eraseCustomer(wh, customerId, actor));
 }
