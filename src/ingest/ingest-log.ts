@@ -174,8 +174,9 @@ export class IngestLog {
 
   private async flush(): Promise<void> {
     this.flushQueued = false;
-    const buf =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
+    // Written as they are (one writev): gathering them into one buffer first copied every byte again.
+    const buffers = this.pending;
+    const length = this.pendingLength;
     const waiters = this.pendingWaiters;
     this.pending = [];
     this.pendingWaiters = [];
@@ -184,11 +185,11 @@ export class IngestLog {
     this.active.deadLetters ||= this.pendingDeadLetters;
     this.pendingDeadLetters = false;
     try {
-      const { bytesWritten } = await this.fh.write(buf, 0, buf.length, this.active.bytes);
-      if (bytesWritten !== buf.length)
-        throw new Error(`short write to the ingest log (${bytesWritten} of ${buf.length} bytes)`);
+      const { bytesWritten } = await this.fh.writev(buffers, this.active.bytes);
+      if (bytesWritten !== length)
+        throw new Error(`short write to the ingest log (${bytesWritten} of ${length} bytes)`);
       await this.fh.datasync();
-      this.active.bytes += buf.length;
+      this.active.bytes += length;
       for (const w of waiters) w.resolve();
     } catch (err) {
       // The caller sees a failure and retries; a partial write is cut off at the next open.
